@@ -1,0 +1,66 @@
+// Package power switches one power line of a unit (a relay channel, a smart
+// plug, a PoE port). Backends implement Switch; cycling and timeline
+// recording live here once so no backend re-implements them.
+package power
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/timeline"
+)
+
+// Switch sets and reads one power line. Implementations must be bounded by
+// ctx and must name the board and channel in their errors; they must never
+// put a credential in an error.
+type Switch interface {
+	// Set drives the line on or off and returns once the board acknowledged.
+	Set(ctx context.Context, on bool) error
+	// Get reads the line's state back from the board.
+	Get(ctx context.Context) (bool, error)
+	// String names the board and channel, e.g. "numato:/dev/ttyACM0#0".
+	String() string
+}
+
+// Closer is implemented by switches that hold a port or connection.
+type Closer interface{ Close() error }
+
+// State renders a line state for humans and timelines.
+func State(on bool) string {
+	if on {
+		return "on"
+	}
+	return "off"
+}
+
+// SetRecorded calls sw.Set and records the edge on tl with the time the
+// board acknowledged it.
+func SetRecorded(ctx context.Context, sw Switch, on bool, clk clock.Clock, tl *timeline.Timeline) error {
+	start := clk.Now()
+	if err := sw.Set(ctx, on); err != nil {
+		tl.Mark(start, timeline.Power, "error", fmt.Sprintf("%s %s: %v", sw, State(on), err))
+		return err
+	}
+	tl.Add(timeline.Event{At: clk.Now(), Source: timeline.Power, Kind: State(on), Detail: sw.String(),
+		Attrs: map[string]string{"requested_at": start.Format(time.RFC3339Nano)}})
+	return nil
+}
+
+// Cycle turns sw off, keeps it off for off (already scaled by the caller's
+// timescale) and turns it on again. If ctx ends while the line is off the
+// line is left off: off is every rig's safe state, and turning a unit on
+// during an aborted run is what a lab would not expect.
+func Cycle(ctx context.Context, sw Switch, off time.Duration, clk clock.Clock, tl *timeline.Timeline) error {
+	if err := SetRecorded(ctx, sw, false, clk, tl); err != nil {
+		return fmt.Errorf("cycle %s: off: %w", sw, err)
+	}
+	if err := clock.Wait(ctx, clk, off); err != nil {
+		return fmt.Errorf("cycle %s: interrupted while off: %w", sw, err)
+	}
+	if err := SetRecorded(ctx, sw, true, clk, tl); err != nil {
+		return fmt.Errorf("cycle %s: on: %w", sw, err)
+	}
+	return nil
+}
