@@ -1,0 +1,49 @@
+// Package device holds the contracts between a simulated unit and the
+// services that run on it (its bootloader commands, its network API). The
+// virtual rig is a separate device from the harness: nothing here imports
+// harness/.
+package device
+
+import (
+	"context"
+	"io"
+)
+
+// Host is what a service on a unit may ask of the unit.
+type Host interface {
+	// Name is the unit's name in the rig file (cam1).
+	Name() string
+	// Model is the profile model (hikvision-ds2cd).
+	Model() string
+	// Reboot restarts the unit, keeping its configuration.
+	Reboot(reason string)
+	// FactoryReset wipes the configuration (full: back to the inactive
+	// factory state; basic: keeps network and users) and restarts.
+	FactoryReset(full bool)
+	// Config is the unit's persistent configuration.
+	Config() *Store
+}
+
+// BootIO is the bootloader's view of the unit's UART.
+type BootIO interface {
+	// Writer writes to the UART, paced at the current baud rate.
+	io.Writer
+	// ReadByte returns the next byte the harness sent, or ctx's error.
+	// ctx ends when the unit loses power.
+	ReadByte(ctx context.Context) (byte, error)
+	// Baud is the current line rate.
+	Baud() int
+	// SetBaud changes the line rate, as U-Boot's `loady addr baud` does.
+	SetBaud(baud int)
+}
+
+// Env is the bootloader environment (loadaddr, filesize, bootargs...).
+type Env interface {
+	Get(key string) (string, bool)
+	Set(key, value string)
+}
+
+// Command is one bootloader command. It writes its output to io and returns
+// an error to mark failure (U-Boot prints the error and returns to the
+// prompt). args[0] is the command name.
+type Command func(ctx context.Context, io BootIO, env Env, args []string) error
