@@ -47,3 +47,14 @@ type Env interface {
 // an error to mark failure (U-Boot prints the error and returns to the
 // prompt). args[0] is the command name.
 type Command func(ctx context.Context, io BootIO, env Env, args []string) error
+
+// Service runs on a unit while its application is up (e.g. the ISAPI HTTP
+// server). The unit starts it when the boot reaches the ready marker and
+// cancels ctx on power loss, reboot or factory reset; Service must return
+// promptly once ctx ends and must not outlive it.
+type Service func(ctx context.Context, h Host) error
+
+// FirmwareCheck is asked at boot whether the firmware in flash is intact. A
+// non-nil error makes the unit stop in its bootloader (a bricked unit);
+// version is printed in the boot log.
+type FirmwareCheck func() (version string, err error)
