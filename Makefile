@@ -1,0 +1,66 @@
+# camrig — see README.md. `make run` and `make test` are the two entry points.
+SHELL := /bin/bash
+GO    ?= go
+RIG   ?= rigs/virtual.yaml
+OUT   ?= reports/out
+PROCS ?= 3
+# Debian packages the tests talk to as real peers.
+DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps run test vet fmt-check lint bench fuzz clean sim
+
+all: test
+
+## deps: install everything the tests need (idempotent).
+deps:
+	@missing=""; for p in $(DEB_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "deps: Debian packages present"; fi
+	$(GO) mod download
+	$(GO) build -o /dev/null github.com/onsi/ginkgo/v2/ginkgo
+	@echo "deps: ginkgo $$($(GO) tool ginkgo version | awk '{print $$3}') (pinned in go.mod)"
+
+## run: run the reset suites on the virtual rig; reports land in reports/out/.
+run:
+	@mkdir -p $(OUT)
+	$(GO) tool ginkgo -p --procs=$(PROCS) --output-dir=$(OUT) \
+		--junit-report=junit.xml --json-report=report.json \
+		--label-filter='!slow' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
+
+## sim: start the virtual rig in the foreground (Ctrl-C stops it and cleans up).
+sim:
+	$(GO) run ./harness/cmd/camrig sim --rig $(RIG)
+
+vet:
+	$(GO) vet ./...
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+## lint: formatting, vet, and the layering rules of DESIGN.md.
+lint: fmt-check vet
+	$(GO) test -run TestLayering ./harness/...
+
+## test: install what tests need, then run every test with the race detector.
+test: deps fmt-check vet
+	$(GO) test -race -timeout 12m ./...
+
+## bench: the performance figures (medians over several runs).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime=1x -count=1 ./... 
+
+## fuzz: run each fuzz target briefly (FUZZTIME=30s for longer).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list 'Fuzz.*' $$pkg 2>/dev/null | grep ^Fuzz); do \
+			echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; done
+
+clean:
+	rm -rf $(OUT)
