@@ -1,0 +1,459 @@
+package rig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/secret"
+)
+
+var envNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+const literalPasswordAdvice = "a password never goes in the rig file: use password_env (an environment variable) or password_file (a file only the lab can read)"
+
+func checkNVR(p *problems, n *fileNVR, virtual bool) *NVRConfig {
+	base := []string{"nvr"}
+	checkHTTPURL(p, at(base, "api"), n.API, virtual)
+	if n.User == "" {
+		p.add(at(base, "user"), "user is required")
+	}
+	pw := checkSecret(p, base, n.PasswordEnv, n.PasswordFile, n.Password, true, "nvr")
+	return &NVRConfig{API: n.API, User: n.User, Password: pw}
+}
+
+func checkUnit(p *problems, i int, fu *fileUnit, virtual, haveNVR bool, profiles *profileCache) (UnitConfig, *profile.Profile) {
+	base := []string{"units", fmt.Sprintf("[%d]", i)}
+	u := UnitConfig{Name: fu.Name, Profile: fu.Profile, NVRPort: fu.NVRPort, Line: strictyaml.Line(p.root, base...)}
+	if !validName(fu.Name) {
+		p.add(at(base, "name"), "unit name %q: want letters, digits, '.', '_' or '-' (at most 64, not starting with '.' or '-')", fu.Name)
+	}
+	prof := checkProfile(p, at(base, "profile"), fu.Profile, profiles)
+
+	if fu.Console == nil {
+		p.add(base, "unit %s needs a console", fu.Name)
+	} else {
+		u.Console = checkConsole(p, at(base, "console"), fu.Console, virtual)
+	}
+	if fu.Power != nil {
+		u.Power = checkPower(p, at(base, "power"), fu.Power, false, virtual)
+	}
+	if fu.Press != nil {
+		u.Press = checkPower(p, at(base, "press"), fu.Press, true, virtual)
+		if prof != nil && u.Press.MaxHold > 0 {
+			checkHolds(p, at(base, "press", "max_hold"), u.Press, prof)
+		}
+	}
+	if fu.LED != nil {
+		u.LED = checkLED(p, at(base, "led"), fu.LED)
+	}
+	if fu.API != nil {
+		u.API = checkAPI(p, at(base, "api"), fu.API, virtual)
+	}
+	switch {
+	case fu.NVRPort < 0:
+		p.add(at(base, "nvr_port"), "nvr_port %d: want a port number >= 1 (or leave it out)", fu.NVRPort)
+	case fu.NVRPort > 0 && !haveNVR:
+		p.add(at(base, "nvr_port"), "unit %s names NVR port %d but the rig has no nvr section", fu.Name, fu.NVRPort)
+	}
+	return u, prof
+}
+
+func checkProfile(p *problems, path []string, model string, profiles *profileCache) *profile.Profile {
+	if model == "" {
+		p.add(path, "profile is required")
+		return nil
+	}
+	prof, err, first := profiles.get(model)
+	if err == nil {
+		return prof
+	}
+	if errors.Is(err, fs.ErrNotExist) {
+		known, _ := profile.Models(profiles.dir)
+		p.add(path, "unknown profile %q: no %s in %s (known: %s)", model, model+".yaml", profiles.dir, strings.Join(known, ", "))
+		return nil
+	}
+	p.add(path, "profile %q is invalid", model)
+	if first {
+		var many strictyaml.Errors
+		var one *strictyaml.Error
+		switch {
+		case errors.As(err, &many):
+			p.errs = append(p.errs, many...)
+		case errors.As(err, &one):
+			p.errs = append(p.errs, one)
+		default:
+			p.add(path, "%v", err)
+		}
+	}
+	return nil
+}
+
+// checkHolds refuses a solenoid limit shorter than a hold the profile asks
+// for: the run would fail halfway through a reset, so say it now.
+func checkHolds(p *problems, path []string, press *power.Config, prof *profile.Profile) {
+	windows := []struct {
+		name string
+		w    *profile.Window
+	}{{"reboot", prof.Holds.Reboot}, {"factory", prof.Holds.Factory}, {"power_on", prof.Holds.PowerOn}}
+	for _, w := range windows {
+		if w.w != nil && w.w.Hold > press.MaxHold {
+			p.add(path, "max_hold %v is shorter than profile %s's %s hold of %v", press.MaxHold, prof.Model, w.name, w.w.Hold)
+		}
+	}
+}
+
+// standardBauds are the rates UARTs and USB adapters actually use; anything
+// else is almost always a typo (11520 for 115200).
+var standardBauds = []int{300, 600, 1200, 2400, 4800, 9600, 14400, 19200, 38400, 57600, 74880,
+	115200, 230400, 460800, 500000, 576000, 921600, 1000000, 1500000, 2000000, 3000000, 4000000}
+
+func checkConsole(p *problems, base []string, c *fileConsole, virtual bool) ConsoleConfig {
+	out := ConsoleConfig{Port: c.Port, Baud: c.Baud, DataBits: c.DataBits, Parity: c.Parity, StopBits: c.StopBits}
+	checkConsolePort(p, at(base, "port"), c.Port, virtual)
+	if out.Baud == 0 {
+		out.Baud = 115200
+	} else if !slices.Contains(standardBauds, out.Baud) {
+		p.add(at(base, "baud"), "baud %d is not a standard rate (e.g. 9600, 57600, 115200, 921600)", c.Baud)
+	}
+	if out.DataBits == 0 {
+		out.DataBits = 8
+	} else if out.DataBits < 5 || out.DataBits > 8 {
+		p.add(at(base, "data_bits"), "data_bits %d: want 5, 6, 7 or 8", c.DataBits)
+	}
+	switch out.Parity {
+	case "":
+		out.Parity = "none"
+	case "none", "even", "odd", "mark", "space":
+	default:
+		p.add(at(base, "parity"), "parity %q: want none, even, odd, mark or space", c.Parity)
+	}
+	switch out.StopBits {
+	case 0:
+		out.StopBits = 1
+	case 1, 2:
+	default:
+		p.add(at(base, "stop_bits"), "stop_bits %d: want 1 or 2", c.StopBits)
+	}
+	return out
+}
+
+// checkConsolePort accepts a tty path or tcp://, rfc2217:// or unix://.
+func checkConsolePort(p *problems, path []string, port string, virtual bool) {
+	if port == "" {
+		p.add(path, "port is required")
+		return
+	}
+	if !strings.Contains(port, "://") {
+		if !filepath.IsAbs(port) {
+			p.add(path, "port %q: want an absolute device path or a tcp://, rfc2217:// or unix:// address", port)
+		}
+		return
+	}
+	u, err := url.Parse(port)
+	if err != nil {
+		p.add(path, "port %s is not a valid address", safeURL(port))
+		return
+	}
+	switch u.Scheme {
+	case "tcp", "rfc2217":
+		checkHostPort(p, path, u, virtual)
+	case "unix":
+		if u.Path == "" || !filepath.IsAbs(u.Path) {
+			p.add(path, "port %q: want unix:///absolute/path", port)
+		}
+	default:
+		p.add(path, "port %s: scheme %q not supported (want a device path, tcp://, rfc2217:// or unix://)", safeURL(port), u.Scheme)
+	}
+}
+
+func checkHostPort(p *problems, path []string, u *url.URL, virtual bool) {
+	n, err := strconv.Atoi(u.Port())
+	if u.Hostname() == "" || err != nil || n < 1 || n > 65535 {
+		p.add(path, "%s: want %s://host:port", safeURL(u.String()), u.Scheme)
+		return
+	}
+	checkLoopback(p, path, u.Hostname(), virtual)
+}
+
+// checkLoopback keeps a virtual rig on this machine: its devices are the
+// simulator's, and a routable address there is a copy-paste from a bench.
+func checkLoopback(p *problems, path []string, host string, virtual bool) {
+	if !virtual || host == "localhost" {
+		return
+	}
+	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		p.add(path, "host %q is not a loopback address, but the rig is virtual", host)
+	}
+}
+
+// safeURL echoes a URL unless it may carry credentials (user:pass@host).
+func safeURL(raw string) string {
+	if strings.Contains(raw, "@") {
+		return "(address not shown: it contains '@', which may hold credentials)"
+	}
+	return strconv.Quote(raw)
+}
+
+func checkHTTPURL(p *problems, path []string, raw string, virtual bool) {
+	checkURL(p, path, raw, virtual, "http", "https")
+}
+
+func checkURL(p *problems, path []string, raw string, virtual bool, schemes ...string) {
+	if raw == "" {
+		p.add(path, "URL is required")
+		return
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		p.add(path, "%s is not a valid URL", safeURL(raw))
+		return
+	}
+	if u.User != nil {
+		p.add(path, "credentials in the URL are refused: use user and password_env or password_file")
+		return
+	}
+	if !slices.Contains(schemes, u.Scheme) {
+		p.add(path, "%s: scheme %q not supported (want %s)", safeURL(raw), u.Scheme, strings.Join(schemes, " or "))
+		return
+	}
+	if u.Hostname() == "" {
+		p.add(path, "%s has no host", safeURL(raw))
+		return
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			p.add(path, "%s: bad port %q", safeURL(raw), port)
+			return
+		}
+	}
+	checkLoopback(p, path, u.Hostname(), virtual)
+}
+
+// checkSecret validates a password_env / password_file pair (and refuses a
+// literal password). It never reads a value, only whether a variable is set.
+func checkSecret(p *problems, base []string, env, file string, literal yaml.Node, required bool, what string) secret.Secret {
+	if literal.Kind != 0 {
+		p.add(at(base, "password"), literalPasswordAdvice)
+	}
+	switch {
+	case env != "" && file != "":
+		p.add(at(base, "password_env"), "give password_env or password_file, not both")
+	case env != "":
+		checkEnv(p, at(base, "password_env"), env)
+	case file != "":
+		file = absFrom(p.dir, file)
+	case required && literal.Kind == 0:
+		p.add(base, "%s needs password_env or password_file", what)
+	}
+	return secret.Secret{Env: env, File: file}
+}
+
+// checkEnv requires the variable to be set. A malformed name is not echoed:
+// the usual cause is a password pasted where its variable's name belongs.
+func checkEnv(p *problems, path []string, name string) {
+	if !envNameRe.MatchString(name) {
+		p.add(path, "not a valid environment variable name (letters, digits, '_'); the value is not shown in case it is a secret")
+		return
+	}
+	if v, ok := os.LookupEnv(name); !ok || v == "" {
+		p.add(path, "environment variable %s is not set", name)
+	}
+}
+
+func checkAPI(p *problems, base []string, a *fileAPI, virtual bool) *APIConfig {
+	checkHTTPURL(p, at(base, "url"), a.URL, virtual)
+	if a.User == "" {
+		p.add(at(base, "user"), "user is required")
+	}
+	pw := checkSecret(p, base, a.PasswordEnv, a.PasswordFile, a.Password, true, "api")
+	return &APIConfig{URL: a.URL, User: a.User, Password: pw}
+}
+
+func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) *power.Config {
+	cfg := fp.Config
+	what := "power"
+	if press {
+		what = "press"
+	}
+	if fp.Password.Kind != 0 {
+		p.add(at(base, "password"), literalPasswordAdvice)
+	}
+	if fp.Community.Kind != 0 {
+		p.add(at(base, "community"), "an SNMP community never goes in the rig file: use community_env")
+	}
+	switch d := cfg.Driver; {
+	case d == "":
+		p.add(at(base, "driver"), "driver is required (one of %s)", strings.Join(PowerDrivers, ", "))
+	case !slices.Contains(PowerDrivers, d) && !power.Known(d):
+		p.add(at(base, "driver"), "unknown %s driver %q (known: %s)", what, d, strings.Join(PowerDrivers, ", "))
+	case isSerialPower(d):
+		checkDevicePath(p, at(base, "port"), cfg.Port)
+	case d == "gpio":
+		if cfg.Pin == "" {
+			p.add(at(base, "pin"), "the gpio driver needs pin (a GPIO line name)")
+		}
+	case isNetworkPower(d):
+		scheme := []string{"http", "https"}
+		if d == "snmp-poe" {
+			scheme = []string{"udp"}
+			if cfg.CommunityEnv == "" {
+				p.add(base, "the snmp-poe driver needs community_env")
+			}
+		}
+		checkURL(p, at(base, "url"), cfg.URL, virtual, scheme...)
+	case d == "exec":
+		if len(cfg.On) == 0 || len(cfg.Off) == 0 {
+			p.add(base, "the exec driver needs on and off commands (argv lists)")
+		}
+	case d == "qemu":
+		if cfg.Port == "" && cfg.URL == "" {
+			p.add(base, "the qemu driver needs port (the QMP socket path) or url")
+		}
+	}
+	if cfg.Channel < 0 {
+		p.add(at(base, "channel"), "channel %d: want 0 or more", cfg.Channel)
+	}
+	if cfg.Baud < 0 {
+		p.add(at(base, "baud"), "baud %d: want a positive rate", cfg.Baud)
+	}
+	if cfg.Timeout < 0 {
+		p.add(at(base, "timeout"), "timeout %v: want a positive duration", cfg.Timeout)
+	}
+	if cfg.Retries < 0 {
+		p.add(at(base, "retries"), "retries %d: want 0 or more", cfg.Retries)
+	}
+	switch {
+	case cfg.PasswordEnv != "" && cfg.PasswordFile != "":
+		p.add(at(base, "password_env"), "give password_env or password_file, not both")
+	case cfg.PasswordEnv != "":
+		checkEnv(p, at(base, "password_env"), cfg.PasswordEnv)
+	case cfg.PasswordFile != "":
+		cfg.PasswordFile = absFrom(p.dir, cfg.PasswordFile)
+	}
+	if cfg.CommunityEnv != "" {
+		checkEnv(p, at(base, "community_env"), cfg.CommunityEnv)
+	}
+	switch {
+	case press && cfg.MaxHold <= 0:
+		p.add(at(base, "max_hold"), "press needs a positive max_hold (the longest the solenoid may be held)")
+	case !press && cfg.MaxHold != 0:
+		p.add(at(base, "max_hold"), "max_hold only applies to press")
+	}
+	return &cfg
+}
+
+func checkDevicePath(p *problems, path []string, port string) {
+	switch {
+	case port == "":
+		p.add(path, "port is required")
+	case !filepath.IsAbs(port):
+		p.add(path, "port %q: want an absolute device path", port)
+	}
+}
+
+func checkLED(p *problems, base []string, l *fileLED) *LEDConfig {
+	out := &LEDConfig{Driver: l.Driver, Port: l.Port, Pin: l.Pin, ActiveLow: l.ActiveLow, Poll: l.Poll}
+	switch l.Driver {
+	case "numato-gpio":
+		checkDevicePath(p, at(base, "port"), l.Port)
+		if n, err := strconv.Atoi(l.Pin); err != nil || n < 0 {
+			p.add(at(base, "pin"), "pin %q: the numato-gpio driver wants a GPIO index (0, 1, ...)", l.Pin)
+		}
+	case "gpio":
+		if l.Pin == "" {
+			p.add(at(base, "pin"), "the gpio driver needs pin (a GPIO line name)")
+		}
+	case "":
+		p.add(at(base, "driver"), "driver is required (one of %s)", strings.Join(LEDDrivers, ", "))
+	default:
+		p.add(at(base, "driver"), "unknown led driver %q (known: %s)", l.Driver, strings.Join(LEDDrivers, ", "))
+	}
+	if l.Poll < 0 {
+		p.add(at(base, "poll"), "poll %v: want a positive interval", l.Poll)
+	}
+	return out
+}
+
+// checkAcrossUnits finds what no single unit can see: duplicate names, two
+// units on one NVR port, one relay channel or LED input wired twice.
+func checkAcrossUnits(p *problems, units []fileUnit) {
+	type owner struct {
+		what string
+		line int
+	}
+	names := map[string]owner{}
+	nvrPorts := map[int]owner{}
+	lines := map[string]owner{}
+	claim := func(key string, path []string, what string) {
+		line := strictyaml.Line(p.root, path...)
+		if prev, dup := lines[key]; dup {
+			p.add(path, "%s is already wired as %s (line %d)", what, prev.what, prev.line)
+			return
+		}
+		lines[key] = owner{what, line}
+	}
+	for i, u := range units {
+		base := []string{"units", fmt.Sprintf("[%d]", i)}
+		if u.Name != "" {
+			line := strictyaml.Line(p.root, at(base, "name")...)
+			if prev, dup := names[u.Name]; dup {
+				p.add(at(base, "name"), "duplicate unit name %q (first at line %d)", u.Name, prev.line)
+			} else {
+				names[u.Name] = owner{u.Name, line}
+			}
+		}
+		if u.NVRPort > 0 {
+			line := strictyaml.Line(p.root, at(base, "nvr_port")...)
+			if prev, dup := nvrPorts[u.NVRPort]; dup {
+				p.add(at(base, "nvr_port"), "NVR port %d is already used by unit %s (line %d)", u.NVRPort, prev.what, prev.line)
+			} else {
+				nvrPorts[u.NVRPort] = owner{u.Name, line}
+			}
+		}
+		for _, b := range []struct {
+			key string
+			cfg *filePower
+		}{{"power", u.Power}, {"press", u.Press}} {
+			if b.cfg == nil {
+				continue
+			}
+			if id := switchID(b.cfg.Config); id != "" {
+				claim("switch "+id, at(base, b.key), fmt.Sprintf("%s (unit %s %s)", id, u.Name, b.key))
+			}
+		}
+		if u.LED != nil && u.LED.Pin != "" {
+			id := fmt.Sprintf("%s:%s#%s", u.LED.Driver, u.LED.Port, u.LED.Pin)
+			claim("led "+id, at(base, "led"), fmt.Sprintf("input %s (unit %s led)", id, u.Name))
+		}
+	}
+}
+
+// switchID names the physical line a binding drives, or "" when the
+// binding has no comparable identity (exec commands).
+func switchID(c power.Config) string {
+	switch {
+	case c.Driver == "" || c.Driver == "exec":
+		return ""
+	case c.Driver == "gpio":
+		return "gpio:" + c.Pin
+	case c.URL != "":
+		return fmt.Sprintf("%s:%s#%d", c.Driver, c.URL, c.Channel)
+	case c.Port != "":
+		return fmt.Sprintf("%s:%s#%d", c.Driver, c.Port, c.Channel)
+	}
+	return ""
+}

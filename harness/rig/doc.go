@@ -1,0 +1,35 @@
+// Package rig loads a rig file (rigs/*.yaml): which units a bench has and
+// how each is wired (console, power relay, reset solenoid, LED sensor,
+// network API, NVR port). Load validates strictly and reports every problem
+// as file:line with the offending key, so a lab engineer can fix a typo
+// before any relay clicks. A unit is leased (Lease, LeaseAny) before a run
+// drives it, so two runs on one host never share a unit.
+//
+// Rig file schema (rigs/virtual.yaml is the worked example):
+//
+//	rig: bench3                 # name: letters, digits, '.', '_', '-'
+//	timescale: 1                # 0 < t <= 1, default 1
+//	state_dir: /var/lib/camrig  # ${state_dir} expands to it in every string;
+//	                            # env CAMRIG_STATE_DIR overrides it
+//	virtual: false              # true: the simulator provides the devices and
+//	                            # every network address must be loopback
+//	profiles: ../fixtures/profiles  # relative to the rig file (that is the default)
+//	lock_dir: /run/camrig       # optional; default $XDG_RUNTIME_DIR/camrig/<rig>
+//	                            # or /tmp/camrig-locks/<rig>
+//	nvr: {api: http://10.0.0.2, user: admin, password_env: NVR_PASSWORD}
+//	units:
+//	  - name: cam1
+//	    profile: hikvision-ds2cd  # <profiles>/hikvision-ds2cd.yaml
+//	    console: {port: /dev/ttyUSB0, baud: 115200, data_bits: 8, parity: none, stop_bits: 1}
+//	    power: {driver: numato, port: /dev/ttyACM0, channel: 0}   # power.Config
+//	    press: {driver: numato, port: /dev/ttyACM0, channel: 1, max_hold: 45s}
+//	    led:   {driver: numato-gpio, port: /dev/ttyACM0, pin: 0, active_low: false, poll: 10ms}
+//	    api:   {url: http://192.168.1.64, user: admin, password_file: /etc/camrig/cam1}
+//	    nvr_port: 1
+//	sim: {...}                  # opaque: only the simulator reads it
+//
+// Secrets come only from password_env / password_file (and community_env for
+// SNMP); a literal password is refused. Load checks that every *_env
+// variable is set but never reads a value into an error. *_file secrets are
+// not read at load time: the virtual rig writes them when it starts.
+package rig

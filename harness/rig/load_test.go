@@ -1,0 +1,408 @@
+package rig_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/rig"
+)
+
+// Secret values the tests put in the environment and in files; no error may
+// ever contain them.
+const (
+	nvrSecret  = "nvr-Secret-0xC0FFEE"
+	camSecret  = "cam-Secret-0xBEEF"
+	fileSecret = "file-Secret-0xF00D"
+	literalPw  = "hunter2-literal"
+)
+
+// base is a valid rig; each error case edits it. Line numbers matter: the
+// table below asserts them.
+const base = `rig: bench
+timescale: 1
+state_dir: /tmp/camrig-test-state
+profiles: PROFILES
+nvr:
+  api: http://127.0.0.1:18080
+  user: admin
+  password_env: CAMRIG_TEST_NVR_PW
+units:
+  - name: cam1
+    profile: blink
+    console: {port: "${state_dir}/cam1.uart", baud: 115200}
+    power: {driver: numato, port: /dev/ttyACM0, channel: 0}
+    press: {driver: numato, port: /dev/ttyACM0, channel: 1, max_hold: 60s}
+    led: {driver: numato-gpio, port: /dev/ttyACM0, pin: 0}
+    api: {url: http://127.0.0.11:18001, user: admin, password_env: CAMRIG_TEST_CAM_PW}
+    nvr_port: 1
+  - name: cam2
+    profile: hikvision-ds2cd
+    console: {port: /dev/ttyUSB1}
+    power: {driver: lcus, port: /dev/ttyUSB2, channel: 1}
+    press: {driver: numato, port: /dev/ttyACM0, channel: 3, max_hold: 45s}
+    api: {url: https://127.0.0.12, user: admin, password_file: secrets/cam2}
+    nvr_port: 2
+sim:
+  numato: {prompt: ">", echo: true}
+`
+
+func profilesDir(t testing.TB) string {
+	dir, err := filepath.Abs("../../fixtures/profiles")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// setup writes the rig text (with PROFILES filled in) to a temp dir with a
+// secret file beside it, and sets the secret variables.
+func setup(t *testing.T, text string) string {
+	t.Helper()
+	t.Setenv("CAMRIG_TEST_NVR_PW", nvrSecret)
+	t.Setenv("CAMRIG_TEST_CAM_PW", camSecret)
+	t.Setenv(rig.StateDirEnv, "")
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "secrets"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "secrets", "cam2"), []byte(fileSecret+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rig.yaml")
+	text = strings.ReplaceAll(text, "PROFILES", profilesDir(t))
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadBase(t *testing.T) {
+	path := setup(t, base)
+	r, err := rig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Name != "bench" || r.Timescale != 1 || len(r.Units) != 2 || r.Virtual {
+		t.Fatalf("rig = %+v", r)
+	}
+	u, ok := r.Unit("cam1")
+	if !ok {
+		t.Fatal("no cam1")
+	}
+	if u.Console.Port != "/tmp/camrig-test-state/cam1.uart" {
+		t.Errorf("state_dir not expanded: %q", u.Console.Port)
+	}
+	if u.Console.DataBits != 8 || u.Console.Parity != "none" || u.Console.StopBits != 1 {
+		t.Errorf("console defaults: %+v", u.Console)
+	}
+	if u.Line != 10 || u.NVRPort != 1 || u.Press.MaxHold.Seconds() != 60 || u.LED.Pin != "0" {
+		t.Errorf("cam1 = %+v press %+v led %+v", u, u.Press, u.LED)
+	}
+	if v, err := u.API.Password.Value(); err != nil || v != camSecret {
+		t.Errorf("cam1 api password: %v", err)
+	}
+	u2, _ := r.Unit("cam2")
+	if want := filepath.Join(filepath.Dir(path), "secrets", "cam2"); u2.API.Password.File != want {
+		t.Errorf("password_file = %q, want %q (relative to the rig file)", u2.API.Password.File, want)
+	}
+	if v, err := u2.API.Password.Value(); err != nil || v != fileSecret {
+		t.Errorf("cam2 api password: %v", err)
+	}
+	if u2.Console.Baud != 115200 || u2.LED != nil || u2.Power.Driver != "lcus" {
+		t.Errorf("cam2 = %+v", u2)
+	}
+	if p := r.Profile("cam2"); p == nil || p.Model != "hikvision-ds2cd" {
+		t.Errorf("cam2 profile = %+v", p)
+	}
+	if r.Profile("nope") != nil {
+		t.Error("profile of unknown unit")
+	}
+	if r.NVR == nil || r.NVR.API != "http://127.0.0.1:18080" || r.NVR.Password.Env != "CAMRIG_TEST_NVR_PW" {
+		t.Errorf("nvr = %+v", r.NVR)
+	}
+	if r.Sim == nil || len(r.Sim.Content) != 2 || r.Sim.Content[0].Value != "numato" {
+		t.Errorf("sim node = %+v", r.Sim)
+	}
+	if r.ProfilesDir != profilesDir(t) || r.StateDir != "/tmp/camrig-test-state" {
+		t.Errorf("dirs: profiles %q state %q", r.ProfilesDir, r.StateDir)
+	}
+	if !strings.HasSuffix(r.LockDir, filepath.Join("camrig", "bench")) && !strings.HasSuffix(r.LockDir, filepath.Join("camrig-locks", "bench")) {
+		t.Errorf("lock dir %q is not per rig", r.LockDir)
+	}
+}
+
+func TestStateDirEnvOverrides(t *testing.T) {
+	path := setup(t, base)
+	t.Setenv(rig.StateDirEnv, "/tmp/other-state")
+	r, err := rig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := r.Unit("cam1"); u.Console.Port != "/tmp/other-state/cam1.uart" || r.StateDir != "/tmp/other-state" {
+		t.Fatalf("port %q state %q", u.Console.Port, r.StateDir)
+	}
+}
+
+func TestDefaultsWhenOmitted(t *testing.T) {
+	// No timescale, profiles found beside the rigs directory by default.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "rigs"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "fixtures"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(profilesDir(t), filepath.Join(dir, "fixtures", "profiles")); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "rigs", "min.yaml")
+	text := "rig: min\nunits:\n  - name: u1\n    profile: no-button\n    console: {port: /dev/ttyS0}\n"
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := rig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Timescale != 1 || r.Profile("u1") == nil || r.NVR != nil || r.Sim != nil {
+		t.Fatalf("rig = %+v", r)
+	}
+}
+
+func TestShippedVirtualRigLoads(t *testing.T) {
+	t.Setenv(rig.StateDirEnv, "")
+	r, err := rig.Load("../../rigs/virtual.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Virtual || r.Timescale != 0.01 || len(r.Units) != 3 {
+		t.Fatalf("rig = %+v", r)
+	}
+	models := map[string]string{"cam1": "blink", "cam2": "hikvision-ds2cd", "cam3": "generic-poe-ipc"}
+	for unit, model := range models {
+		u, ok := r.Unit(unit)
+		if !ok || r.Profile(unit) == nil || r.Profile(unit).Model != model {
+			t.Errorf("%s: %+v", unit, u)
+			continue
+		}
+		for _, s := range []string{u.Console.Port, u.Power.Port, u.Press.Port, u.API.Password.File} {
+			if strings.Contains(s, "${") || !strings.HasPrefix(s, r.StateDir) {
+				t.Errorf("%s: %q not under state_dir %q", unit, s, r.StateDir)
+			}
+		}
+	}
+}
+
+type edit struct{ old, new string }
+
+func TestLoadErrors(t *testing.T) {
+	cases := []struct {
+		name  string
+		edits []edit
+		line  int
+		key   string // what the error must name
+		msg   string
+	}{
+		{"unknown key", []edit{{"    nvr_port: 2", "    nvr_prot: 2"}}, 24, `"nvr_prot"`, "unknown key"},
+		{"unknown nested key", []edit{{"channel: 0}", "chanel: 0}"}}, 13, `"chanel"`, "unknown key"},
+		{"wrong type", []edit{{"timescale: 1", "timescale: fast"}}, 2, `"timescale"`, "want a number"},
+		{"wrong type nvr_port", []edit{{"nvr_port: 2", "nvr_port: two"}}, 24, `"nvr_port"`, "whole number"},
+		{"duplicate unit", []edit{{"- name: cam2", "- name: cam1"}}, 18, "units[1].name", "duplicate unit name \"cam1\" (first at line 10)"},
+		{"bad unit name", []edit{{"- name: cam2", "- name: ../cam2"}}, 18, "units[1].name", "unit name"},
+		{"bad rig name", []edit{{"rig: bench", "rig: a/b"}}, 1, "rig", "rig name"},
+		{"unknown power driver", []edit{{"driver: lcus", "driver: lcuss"}}, 21, "units[1].power.driver", `unknown power driver "lcuss"`},
+		{"unknown press driver", []edit{{"driver: numato, port: /dev/ttyACM0, channel: 3", "driver: numatoo, port: /dev/ttyACM0, channel: 3"}}, 22, "units[1].press.driver", `unknown press driver "numatoo"`},
+		{"missing driver", []edit{{"driver: lcus, ", ""}}, 21, "units[1].power.driver", "driver is required"},
+		{"unknown led driver", []edit{{"driver: numato-gpio", "driver: numato-gpo"}}, 15, "units[0].led.driver", `unknown led driver "numato-gpo"`},
+		{"numato led pin", []edit{{"pin: 0", "pin: x"}}, 15, "units[0].led.pin", "GPIO index"},
+		{"unknown profile", []edit{{"profile: blink", "profile: blnk"}}, 11, "units[0].profile", `unknown profile "blnk"`},
+		{"missing profile", []edit{{"    profile: blink\n", "    console2: x\n"}}, 11, `"console2"`, "unknown key"},
+		{"profile path", []edit{{"profile: blink", "profile: ../blink"}}, 11, "units[0].profile", "invalid"},
+		{"missing env", []edit{{"CAMRIG_TEST_CAM_PW", "CAMRIG_TEST_UNSET_PW"}}, 16, "units[0].api.password_env", "environment variable CAMRIG_TEST_UNSET_PW is not set"},
+		{"missing nvr env", []edit{{"CAMRIG_TEST_NVR_PW", "CAMRIG_TEST_UNSET_PW"}}, 8, "nvr.password_env", "is not set"},
+		{"env name is a password", []edit{{"password_env: CAMRIG_TEST_NVR_PW", "password_env: " + literalPw + "!"}}, 8, "nvr.password_env", "not a valid environment variable name"},
+		{"timescale zero", []edit{{"timescale: 1", "timescale: 0"}}, 2, "timescale", "out of range"},
+		{"timescale above one", []edit{{"timescale: 1", "timescale: 1.5"}}, 2, "timescale", "out of range"},
+		{"timescale negative", []edit{{"timescale: 1", "timescale: -0.1"}}, 2, "timescale", "out of range"},
+		{"timescale nan", []edit{{"timescale: 1", "timescale: .nan"}}, 2, "timescale", "out of range"},
+		{"duplicate nvr_port", []edit{{"nvr_port: 2", "nvr_port: 1"}}, 24, "units[1].nvr_port", "NVR port 1 is already used by unit cam1 (line 17)"},
+		{"negative nvr_port", []edit{{"nvr_port: 2", "nvr_port: -2"}}, 24, "units[1].nvr_port", "want a port number"},
+		{"nvr_port without nvr", []edit{{"nvr:\n  api: http://127.0.0.1:18080\n  user: admin\n  password_env: CAMRIG_TEST_NVR_PW\n", "#\n#\n#\n#\n"}}, 17, "units[0].nvr_port", "no nvr section"},
+		{"api url scheme", []edit{{"http://127.0.0.11:18001", "ftp://127.0.0.11"}}, 16, "units[0].api.url", `scheme "ftp" not supported`},
+		{"api url no host", []edit{{"http://127.0.0.11:18001", "http://"}}, 16, "units[0].api.url", "has no host"},
+		{"api url bad port", []edit{{"http://127.0.0.11:18001", "http://127.0.0.11:99999"}}, 16, "units[0].api.url", "bad port"},
+		{"nvr url not a url", []edit{{"api: http://127.0.0.1:18080", "api: 127.0.0.1:18080"}}, 6, "nvr.api", "not a valid URL"},
+		{"nvr url missing", []edit{{"  api: http://127.0.0.1:18080\n", "  #\n"}}, 5, "nvr.api", "URL is required"},
+		{"url with credentials", []edit{{"http://127.0.0.1:18080", "http://admin:" + literalPw + "@127.0.0.1:18080"}}, 6, "nvr.api", "credentials in the URL are refused"},
+		{"nvr user missing", []edit{{"  user: admin\n", "  #\n"}}, 5, "nvr.user", "user is required"},
+		{"baud typo", []edit{{"baud: 115200", "baud: 11520"}}, 12, "units[0].console.baud", "not a standard rate"},
+		{"data bits", []edit{{"{port: /dev/ttyUSB1}", "{port: /dev/ttyUSB1, data_bits: 9}"}}, 20, "units[1].console.data_bits", "want 5, 6, 7 or 8"},
+		{"parity", []edit{{"{port: /dev/ttyUSB1}", "{port: /dev/ttyUSB1, parity: n}"}}, 20, "units[1].console.parity", "want none, even"},
+		{"stop bits", []edit{{"{port: /dev/ttyUSB1}", "{port: /dev/ttyUSB1, stop_bits: 3}"}}, 20, "units[1].console.stop_bits", "want 1 or 2"},
+		{"console relative", []edit{{"{port: /dev/ttyUSB1}", "{port: ttyUSB1}"}}, 20, "units[1].console.port", "absolute device path"},
+		{"console tcp no port", []edit{{"{port: /dev/ttyUSB1}", "{port: \"tcp://127.0.0.1\"}"}}, 20, "units[1].console.port", "want tcp://host:port"},
+		{"console scheme", []edit{{"{port: /dev/ttyUSB1}", "{port: \"ssh://127.0.0.1:22\"}"}}, 20, "units[1].console.port", `scheme "ssh"`},
+		{"console missing", []edit{{"    console: {port: /dev/ttyUSB1}\n", ""}}, 18, "units[1]", "needs a console"},
+		{"console port missing", []edit{{"{port: /dev/ttyUSB1}", "{baud: 9600}"}}, 20, "units[1].console.port", "port is required"},
+		{"literal nvr password", []edit{{"password_env: CAMRIG_TEST_NVR_PW", "password: " + literalPw}}, 8, "nvr.password", "use password_env"},
+		{"literal api password", []edit{{"password_env: CAMRIG_TEST_CAM_PW", "password: " + literalPw}}, 16, "units[0].api.password", "use password_env"},
+		{"literal power password", []edit{{"channel: 0}", "channel: 0, password: " + literalPw + "}"}}, 13, "units[0].power.password", "use password_env"},
+		{"literal community", []edit{{"channel: 0}", "channel: 0, community: " + literalPw + "}"}}, 13, "units[0].power.community", "use community_env"},
+		{"both env and file", []edit{{"password_file: secrets/cam2", "password_file: secrets/cam2, password_env: CAMRIG_TEST_CAM_PW"}}, 23, "units[1].api.password_env", "not both"},
+		{"api without password", []edit{{", password_env: CAMRIG_TEST_CAM_PW", ""}}, 16, "units[0].api", "needs password_env or password_file"},
+		{"api without user", []edit{{"user: admin, password_env: CAMRIG_TEST_CAM_PW", "password_env: CAMRIG_TEST_CAM_PW"}}, 16, "units[0].api.user", "user is required"},
+		{"unknown variable", []edit{{"${state_dir}/cam1.uart", "${stat_dir}/cam1.uart"}}, 12, "port", "unknown variable ${stat_dir}"},
+		{"state_dir unset", []edit{{"state_dir: /tmp/camrig-test-state\n", ""}}, 11, "port", "state_dir is not set"},
+		{"state_dir with variable", []edit{{"state_dir: /tmp/camrig-test-state", "state_dir: ${state_dir}/x"}}, 3, "state_dir", "cannot use variables"},
+		{"unquoted variable in flow", []edit{{`"${state_dir}/cam1.uart"`, `${state_dir}/cam1.uart`}}, 0, "", "must be quoted"},
+		{"press without max_hold", []edit{{", max_hold: 45s", ""}}, 22, "units[1].press.max_hold", "positive max_hold"},
+		{"max_hold below profile", []edit{{"max_hold: 60s", "max_hold: 20s"}}, 14, "units[0].press.max_hold", "shorter than profile blink's factory hold of 35s"},
+		{"max_hold on power", []edit{{"channel: 0}", "channel: 0, max_hold: 5s}"}}, 13, "units[0].power.max_hold", "only applies to press"},
+		{"relay wired twice", []edit{{"channel: 3, max_hold: 45s", "channel: 1, max_hold: 45s"}}, 22, "units[1].press", "numato:/dev/ttyACM0#1 (unit cam2 press) is already wired as numato:/dev/ttyACM0#1 (unit cam1 press) (line 14)"},
+		{"power and press on one relay", []edit{{"channel: 1, max_hold: 60s", "channel: 0, max_hold: 60s"}}, 14, "units[0].press", "already wired"},
+		{"led wired twice", []edit{{"    nvr_port: 2\n", "    led: {driver: numato-gpio, port: /dev/ttyACM0, pin: 0}\n"}}, 24, "units[1].led", "already wired"},
+		{"negative channel", []edit{{"channel: 0}", "channel: -1}"}}, 13, "units[0].power.channel", "want 0 or more"},
+		{"relative relay port", []edit{{"port: /dev/ttyUSB2", "port: ttyUSB2"}}, 21, "units[1].power.port", "absolute device path"},
+		{"exec without commands", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: exec"}}, 21, "units[1].power", "needs on and off"},
+		{"snmp without community", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: snmp-poe, url: \"udp://127.0.0.1:161\""}}, 21, "units[1].power", "needs community_env"},
+		{"snmp url scheme", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: snmp-poe, community_env: CAMRIG_TEST_CAM_PW, url: \"http://127.0.0.1\""}}, 21, "units[1].power.url", "want udp"},
+		{"tasmota without url", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota"}}, 21, "units[1].power.url", "URL is required"},
+		{"gpio without pin", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: gpio"}}, 21, "units[1].power.pin", "needs pin"},
+		{"virtual with routable api", []edit{{"timescale: 1", "virtual: true"}, {"https://127.0.0.12", "https://192.168.1.64"}}, 23, "units[1].api.url", `host "192.168.1.64" is not a loopback address`},
+		{"virtual with routable console", []edit{{"timescale: 1", "virtual: true"}, {"{port: /dev/ttyUSB1}", "{port: \"rfc2217://10.0.0.5:2217\"}"}}, 20, "units[1].console.port", "not a loopback"},
+		{"profiles dir missing", []edit{{"profiles: PROFILES", "profiles: /nonexistent/profiles"}}, 4, "profiles", "profiles directory /nonexistent/profiles"},
+		{"no units", []edit{{"units:\n", "units: []\nold_units:\n"}}, 10, `"old_units"`, "unknown key"},
+		{"poll negative", []edit{{"pin: 0}", "pin: 0, poll: -1s}"}}, 15, "units[0].led.poll", "positive interval"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			text := base
+			for _, e := range c.edits {
+				if !strings.Contains(text, e.old) {
+					t.Fatalf("edit %q does not apply", e.old)
+				}
+				text = strings.Replace(text, e.old, e.new, 1)
+			}
+			path := setup(t, text)
+			_, err := rig.Load(path)
+			if err == nil {
+				t.Fatal("loaded without error")
+			}
+			assertNamed(t, err, path, c.line, c.key, c.msg)
+			assertNoSecrets(t, err.Error())
+		})
+	}
+}
+
+// assertNamed wants one line of err that is path:line: naming key and
+// saying msg.
+func assertNamed(t *testing.T, err error, path string, line int, key, msg string) {
+	t.Helper()
+	prefix := path + ":"
+	if line > 0 {
+		prefix = path + ":" + itoa(line) + ": "
+	}
+	for _, l := range strings.Split(err.Error(), "\n") {
+		if strings.HasPrefix(l, prefix) && strings.Contains(l, key) && strings.Contains(l, msg) {
+			return
+		}
+	}
+	t.Fatalf("no error line %q...%q...%q in:\n%v", prefix, key, msg, err)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+func assertNoSecrets(t *testing.T, s string) {
+	t.Helper()
+	for _, secret := range []string{nvrSecret, camSecret, fileSecret, literalPw} {
+		if strings.Contains(s, secret) {
+			t.Fatalf("error leaks a secret (%q):\n%s", secret, s)
+		}
+	}
+}
+
+func TestAllProblemsAtOnce(t *testing.T) {
+	text := strings.NewReplacer(
+		"timescale: 1", "timescale: 2",
+		"driver: lcus", "driver: lcuss",
+		"baud: 115200", "baud: 11520",
+		"nvr_port: 2", "nvr_port: 1",
+	).Replace(base)
+	path := setup(t, text)
+	_, err := rig.Load(path)
+	var errs strictyaml.Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("err = %T %v, want strictyaml.Errors", err, err)
+	}
+	lines := map[int]bool{}
+	for _, e := range errs {
+		if e.File != path {
+			t.Errorf("error names %q, want %q", e.File, path)
+		}
+		lines[e.Line] = true
+	}
+	for _, l := range []int{2, 12, 21, 24} {
+		if !lines[l] {
+			t.Errorf("no error at line %d in:\n%v", l, err)
+		}
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := rig.Load("/nonexistent/rig.yaml")
+	if err == nil || !strings.Contains(err.Error(), "/nonexistent/rig.yaml") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestDriverListMatchesRegistry keeps PowerDrivers honest once backends are
+// linked into the binary (they register from their own packages).
+func TestDriverListMatchesRegistry(t *testing.T) {
+	registered := power.Drivers()
+	if len(registered) == 0 {
+		t.Skip("no power backends linked into this test binary")
+	}
+	for _, d := range rig.PowerDrivers {
+		if !power.Known(d) {
+			t.Errorf("rig.PowerDrivers lists %q but no backend registers it (registered: %v)", d, registered)
+		}
+	}
+	for _, d := range registered {
+		if !slices.Contains(rig.PowerDrivers, d) {
+			t.Errorf("backend %q is registered but missing from rig.PowerDrivers", d)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add([]byte(strings.ReplaceAll(base, "PROFILES", "../../fixtures/profiles")))
+	if b, err := os.ReadFile("../../rigs/virtual.yaml"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("rig: x\nunits: [{name: a, profile: blink, console: {port: /dev/x}}]\n"))
+	f.Add([]byte("units:\n  - {name: a, power: {driver: exec}}\n  - {name: a}\nsim: [*x]\n"))
+	f.Add([]byte("rig: ${x}\nstate_dir: ${state_dir}\n"))
+	profiles := profilesDir(f)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// The file sits in the profiles directory's parent's sibling, so
+		// the default profiles path resolves like a repository checkout.
+		file := filepath.Join(filepath.Dir(profiles), "..", "rigs", "fuzz.yaml")
+		r, err := rig.Parse(file, data)
+		if err == nil {
+			if r == nil || r.Name == "" || len(r.Units) == 0 {
+				t.Fatalf("accepted an incomplete rig: %+v", r)
+			}
+			return
+		}
+		if !strings.HasPrefix(err.Error(), file) {
+			t.Fatalf("error does not name the file: %v", err)
+		}
+	})
+}
