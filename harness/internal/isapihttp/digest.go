@@ -1,0 +1,147 @@
+package isapihttp
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strings"
+)
+
+// DigestChallenge is a usable Digest challenge (RFC 7616, RFC 2617).
+type DigestChallenge struct {
+	Realm     string
+	Nonce     string
+	Opaque    string
+	Algorithm string // MD5, MD5-sess, SHA-256 or SHA-256-sess ("" means MD5)
+	// QOP is "auth" when the server offers it, "" for RFC 2069 servers.
+	QOP   string
+	Stale bool
+}
+
+// ErrNoDigest says the server offered no Digest challenge we can answer.
+var ErrNoDigest = errors.New("no usable Digest challenge")
+
+// DigestFrom picks the first Digest challenge with a supported algorithm
+// and qop from WWW-Authenticate values.
+func DigestFrom(values []string) (DigestChallenge, error) {
+	cs, err := ParseChallenges(values)
+	if err != nil {
+		return DigestChallenge{}, err
+	}
+	var why []string
+	for _, c := range cs {
+		if !strings.EqualFold(c.Scheme, "Digest") {
+			continue
+		}
+		d, err := digestFrom(c)
+		if err == nil {
+			return d, nil
+		}
+		why = append(why, err.Error())
+	}
+	if len(why) == 0 {
+		return DigestChallenge{}, ErrNoDigest
+	}
+	return DigestChallenge{}, fmt.Errorf("%w: %s", ErrNoDigest, strings.Join(why, "; "))
+}
+
+func digestFrom(c Challenge) (DigestChallenge, error) {
+	d := DigestChallenge{
+		Realm:     c.Params["realm"],
+		Nonce:     c.Params["nonce"],
+		Opaque:    c.Params["opaque"],
+		Algorithm: c.Params["algorithm"],
+		Stale:     strings.EqualFold(c.Params["stale"], "true"),
+	}
+	if _, ok := c.Params["realm"]; !ok {
+		return d, errors.New("Digest challenge without realm")
+	}
+	if d.Nonce == "" {
+		return d, errors.New("Digest challenge without nonce")
+	}
+	if _, err := newDigestHash(d.Algorithm); err != nil {
+		return d, err
+	}
+	if q, ok := c.Params["qop"]; ok {
+		for _, o := range strings.Split(q, ",") {
+			if strings.TrimSpace(o) == "auth" {
+				d.QOP = "auth"
+			}
+		}
+		if d.QOP == "" {
+			return d, fmt.Errorf("Digest qop %q offers no \"auth\"", clip(q))
+		}
+	}
+	return d, nil
+}
+
+func newDigestHash(alg string) (func() hash.Hash, error) {
+	switch strings.ToUpper(alg) {
+	case "", "MD5", "MD5-SESS":
+		return md5.New, nil
+	case "SHA-256", "SHA-256-SESS":
+		return sha256.New, nil
+	}
+	return nil, fmt.Errorf("unsupported Digest algorithm %q", clip(alg))
+}
+
+func hexHash(h func() hash.Hash, parts ...string) string {
+	w := h()
+	w.Write([]byte(strings.Join(parts, ":")))
+	return hex.EncodeToString(w.Sum(nil))
+}
+
+// DigestResponse computes the request-digest. nc is the 8-hex-digit nonce
+// count, cnonce the client nonce; both are ignored without qop.
+func DigestResponse(d DigestChallenge, user, password, method, uri, nc, cnonce string) (string, error) {
+	h, err := newDigestHash(d.Algorithm)
+	if err != nil {
+		return "", err
+	}
+	ha1 := hexHash(h, user, d.Realm, password)
+	if strings.HasSuffix(strings.ToUpper(d.Algorithm), "-SESS") {
+		ha1 = hexHash(h, ha1, d.Nonce, cnonce)
+	}
+	ha2 := hexHash(h, method, uri)
+	if d.QOP == "" {
+		return hexHash(h, ha1, d.Nonce, ha2), nil
+	}
+	return hexHash(h, ha1, d.Nonce, nc, cnonce, d.QOP, ha2), nil
+}
+
+// quote renders a quoted-string, escaping '"' and '\'.
+func quote(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// DigestAuthorization builds the Authorization header value. Its result
+// holds the request-digest: never log it.
+func DigestAuthorization(d DigestChallenge, user, password, method, uri string, nc uint32, cnonce string) (string, error) {
+	if strings.ContainsAny(user, "\r\n") {
+		return "", errors.New("user name contains a line break")
+	}
+	ncs := fmt.Sprintf("%08x", nc)
+	resp, err := DigestResponse(d, user, password, method, uri, ncs, cnonce)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.WriteString("Digest username=" + quote(user))
+	b.WriteString(", realm=" + quote(d.Realm))
+	b.WriteString(", nonce=" + quote(d.Nonce))
+	b.WriteString(", uri=" + quote(uri))
+	if d.Algorithm != "" {
+		b.WriteString(", algorithm=" + d.Algorithm)
+	}
+	if d.QOP != "" {
+		b.WriteString(", qop=" + d.QOP + ", nc=" + ncs + ", cnonce=" + quote(cnonce))
+	}
+	b.WriteString(", response=" + quote(resp))
+	if d.Opaque != "" {
+		b.WriteString(", opaque=" + quote(d.Opaque))
+	}
+	return b.String(), nil
+}
