@@ -178,13 +178,14 @@ func (u *UART) writeLocked(p []byte) int {
 			if m > 0 {
 				n += m
 			}
-			if err != nil {
-				if !errors.Is(err, unix.EAGAIN) && !errors.Is(err, unix.EINTR) {
-					werr = err
-				}
-				if !errors.Is(err, unix.EINTR) {
-					break
-				}
+			if errors.Is(err, unix.EINTR) {
+				continue
+			}
+			if err != nil && !errors.Is(err, unix.EAGAIN) {
+				werr = err
+			}
+			if err != nil || m <= 0 {
+				break
 			}
 		}
 		return true
