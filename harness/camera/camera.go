@@ -82,7 +82,7 @@ type Client struct {
 
 // New returns a client; nothing is sent until a call.
 func New(cfg Config) (*Client, error) {
-	peer := "camera " + cfg.URL
+	peer := "camera " + isapihttp.SafeURL(cfg.URL)
 	if cfg.Name != "" {
 		peer = "camera " + cfg.Name
 	}

@@ -67,26 +67,40 @@ type Client struct {
 	nc     uint32
 }
 
+// SafeURL renders raw for errors and logs with any password masked.
+func SafeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}
+
 // New validates cfg and returns a client.
 func New(cfg Config) (*Client, error) {
+	shown := SafeURL(cfg.URL)
+	if cfg.Peer == "" {
+		cfg.Peer = "ISAPI " + shown
+	}
 	u, err := url.Parse(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("%s: API url %q: %w", cfg.Peer, cfg.URL, err)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("%s: API url: %w", cfg.Peer, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
-		return nil, fmt.Errorf("%s: API url %q: scheme must be http or https", cfg.Peer, cfg.URL)
+		return nil, fmt.Errorf("%s: API url %s: scheme must be http or https", cfg.Peer, shown)
 	case u.Host == "":
-		return nil, fmt.Errorf("%s: API url %q has no host", cfg.Peer, cfg.URL)
+		return nil, fmt.Errorf("%s: API url %s has no host", cfg.Peer, shown)
 	case u.User != nil:
 		return nil, fmt.Errorf("%s: API url must not carry credentials (use password_env or password_file)", cfg.Peer)
 	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "":
-		return nil, fmt.Errorf("%s: API url %q: give scheme and host only", cfg.Peer, cfg.URL)
+		return nil, fmt.Errorf("%s: API url %s: give scheme and host only", cfg.Peer, shown)
 	}
 	u.Path = ""
-	if cfg.Peer == "" {
-		cfg.Peer = "ISAPI " + u.String()
-	}
 	if cfg.Clock == nil {
 		cfg.Clock = clock.Real{}
 	}

@@ -94,5 +94,6 @@ func deviceSeconds(real time.Duration, timescale float64) int {
 	if real <= 0 {
 		return 0
 	}
-	return int(math.Ceil(real.Seconds() / timescale))
+	// The epsilon keeps float error from adding a second to an exact value.
+	return int(math.Ceil(real.Seconds()/timescale - 1e-9))
 }
