@@ -1,0 +1,139 @@
+//go:build camrigdeps
+
+package power
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// Driver lcus: LCUS-type USB relay boards (CH340 serial, 9600 8N1, binary).
+//
+//	power: {driver: lcus, port: /dev/ttyUSB0, channel: 1, baud: 9600, timeout: 1s}
+//
+// Wire format: set = A0 ch state sum, state 01 on / 00 off, sum =
+// (A0+ch+state) mod 256; channel 1 on is A0 01 01 A2. The board sends no
+// acknowledgement, so Set returns when the frame has been written and
+// drained to the adapter: that moment is the edge's timestamp.
+//
+// Get sends the status query FF. Boards that support it answer one line per
+// channel, "CH1:OFF\r\nCH2:ON\r\n..." (case and spaces tolerated); the line
+// for the binding's channel is the state. A board that sends nothing within
+// the timeout is remembered as one without status, and from then on Get
+// returns the state this binding last commanded (an error if it commanded
+// nothing yet). A board that answers something else is an error quoting it.
+
+const lcusDefaultBaud = 9600
+
+func init() { Register("lcus", openLCUS) }
+
+type lcusRelay struct {
+	b  *serialBoard
+	ch int
+	commanded
+}
+
+func openLCUS(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
+	if cfg.Channel < 1 || cfg.Channel > 8 {
+		return nil, fmt.Errorf("lcus:%s: channel %d out of range 1-8", cfg.Port, cfg.Channel)
+	}
+	b, err := openSerialBoard(ctx, "lcus", cfg, deps, lcusDefaultBaud)
+	if err != nil {
+		return nil, err
+	}
+	return &lcusRelay{b: b, ch: cfg.Channel}, nil
+}
+
+// lcusFrame is the set command for ch.
+func lcusFrame(ch int, on bool) []byte {
+	st := byte(0)
+	if on {
+		st = 1
+	}
+	return []byte{0xA0, byte(ch), st, 0xA0 + byte(ch) + st}
+}
+
+func (r *lcusRelay) String() string { return fmt.Sprintf("%s#%d", r.b.name, r.ch) }
+
+// Set writes the frame; the board does not answer.
+func (r *lcusRelay) Set(ctx context.Context, on bool) error {
+	frame := lcusFrame(r.ch, on)
+	err := r.b.exchange(ctx, "relay "+State(on), func(ctx context.Context, l *serialLink) error {
+		return l.write(ctx, frame)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: set %s (% x): %w", r, State(on), frame, err)
+	}
+	r.set(on)
+	return nil
+}
+
+// Get queries the board, or reports the commanded state on boards without
+// a status query (see the driver comment).
+func (r *lcusRelay) Get(ctx context.Context) (bool, error) {
+	return r.statusOrFallback(ctx, r.b.log, r.String(), r.query)
+}
+
+func (r *lcusRelay) query(ctx context.Context) (bool, error) {
+	var on bool
+	err := r.b.exchange(ctx, "status query", func(ctx context.Context, l *serialLink) error {
+		if err := l.write(ctx, []byte{0xFF}); err != nil {
+			return err
+		}
+		buf, err := l.readUntil(ctx, func(p []byte) error {
+			var perr error
+			on, perr = parseLCUSStatus(r.ch, p)
+			return perr
+		})
+		switch {
+		case err == nil:
+			return nil
+		case len(buf) == 0 && errors.Is(err, context.DeadlineExceeded):
+			return errSilent
+		}
+		return fmt.Errorf("%w (board sent %s)", err, quoteBytes(buf))
+	})
+	if err != nil {
+		return false, fmt.Errorf("%s: status: %w", r, err)
+	}
+	return on, nil
+}
+
+// Close releases the reference on the board's port.
+func (r *lcusRelay) Close() error { return r.b.Close() }
+
+var lcusLine = regexp.MustCompile(`(?i)^\s*CH\s*(\d+)\s*:\s*(ON|OFF)\s*$`)
+
+// lcusStatusLimit is how much status text is read looking for the channel.
+const lcusStatusLimit = 256
+
+// parseLCUSStatus finds channel ch in a status reply. It returns errNeedMore
+// until the channel's line is complete.
+func parseLCUSStatus(ch int, b []byte) (bool, error) {
+	lines := bytes.FieldsFunc(b, func(c rune) bool { return c == '\r' || c == '\n' })
+	complete := len(lines)
+	if len(b) > 0 && b[len(b)-1] != '\r' && b[len(b)-1] != '\n' {
+		complete--
+	}
+	for _, line := range lines[:max(complete, 0)] {
+		m := lcusLine.FindSubmatch(line)
+		if m == nil {
+			return false, fmt.Errorf("status line %q is not CHn:ON|OFF", line)
+		}
+		n, err := strconv.Atoi(string(m[1]))
+		if err != nil {
+			return false, fmt.Errorf("status line %q: %v", line, err)
+		}
+		if n == ch {
+			return bytes.EqualFold(m[2], []byte("ON")), nil
+		}
+	}
+	if len(b) > lcusStatusLimit {
+		return false, fmt.Errorf("no status line for CH%d in %d bytes", ch, len(b))
+	}
+	return false, errNeedMore
+}

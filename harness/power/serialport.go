@@ -1,0 +1,305 @@
+//go:build camrigdeps
+
+package power
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"go.bug.st/serial"
+
+	"github.com/camrig/camrig/harness/clock"
+)
+
+// One relay board usually carries several bindings of a rig (a unit's power
+// on channel 0, its solenoid on channel 1, its LED on GPIO 0), all behind one
+// tty. A tty can only be opened once sensibly, and two bindings talking at
+// the same time would interleave their commands and steal each other's
+// replies. So every serial backend goes through this pool: one open port per
+// path, reference counted, and one transaction at a time on it.
+
+// rxLimit caps the bytes a port keeps between transactions; a chatty board
+// cannot grow memory without bound.
+const rxLimit = 64 << 10
+
+var (
+	poolMu sync.Mutex
+	pool   = map[string]*sharedPort{}
+)
+
+// sharedPort is one tty shared by every binding that names it.
+type sharedPort struct {
+	key  string // cleaned path: the pool key
+	path string // as configured: what is opened
+	baud int
+	refs int // guarded by poolMu
+
+	// sem is the transaction lock; a channel so waiting for it honours ctx.
+	sem chan struct{}
+	// link is the open port; only the sem holder touches it.
+	link *serialLink
+	log  *slog.Logger
+}
+
+// acquirePort returns the pool's port for path (a new reference). It does not
+// open the tty; the first transaction does (backends run an empty one from
+// their Open so a wrong path fails at rig.Open, not mid-procedure).
+func acquirePort(path string, baud int, log *slog.Logger) (*sharedPort, error) {
+	if path == "" {
+		return nil, errors.New("no port given")
+	}
+	key := filepath.Clean(path)
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	if p, ok := pool[key]; ok {
+		if p.baud != baud {
+			return nil, fmt.Errorf("port %s is already open at %d baud; a binding asks for %d", path, p.baud, baud)
+		}
+		p.refs++
+		return p, nil
+	}
+	p := &sharedPort{key: key, path: path, baud: baud, refs: 1, sem: make(chan struct{}, 1), log: log}
+	pool[key] = p
+	return p, nil
+}
+
+// release drops one reference; the last one closes the port.
+func (p *sharedPort) release() error {
+	poolMu.Lock()
+	p.refs--
+	last := p.refs == 0
+	if last {
+		delete(pool, p.key)
+	}
+	poolMu.Unlock()
+	if !last {
+		return nil
+	}
+	// The last user is gone, but a transaction of it may still be running
+	// (Close racing a Set): wait for the lock, briefly.
+	p.sem <- struct{}{}
+	defer func() { <-p.sem }()
+	if p.link != nil {
+		err := p.link.close()
+		p.link = nil
+		return err
+	}
+	return nil
+}
+
+// lockWait bounds how long a transaction waits for another binding's
+// transaction on the same port, as a multiple of the exchange timeout.
+const lockWaitFactor = 4
+
+// transact runs fn with the port open and locked. board names the caller in
+// errors. Stale bytes (late replies, unsolicited output) are dropped first
+// and logged. If fn leaves the link broken, or the reader found the port
+// gone, the port is closed and the next transaction reopens it.
+func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time.Duration, board string, fn func(*serialLink) error) error {
+	lctx, cancel := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, board+" port lock")
+	select {
+	case p.sem <- struct{}{}:
+		cancel()
+	case <-lctx.Done():
+		cancel()
+		return fmt.Errorf("%s: port busy: %w", board, context.Cause(lctx))
+	}
+	defer func() { <-p.sem }()
+
+	if p.link != nil && p.link.failed() != nil {
+		p.log.Warn("serial port failed; reopening", "board", board, "err", p.link.failed())
+		p.link.close()
+		p.link = nil
+	}
+	if p.link == nil {
+		l, err := openLink(p.path, p.baud)
+		if err != nil {
+			return fmt.Errorf("%s: open: %w", board, err)
+		}
+		p.link = l
+	}
+	if stale := p.link.take(); len(stale) > 0 {
+		p.log.Debug("dropped unsolicited bytes", "board", board, "bytes", quoteBytes(stale))
+	}
+	err := fn(p.link)
+	if p.link.broken() {
+		p.link.close()
+		p.link = nil
+	}
+	return err
+}
+
+// serialLink is one open port plus a reader goroutine that collects
+// everything the board sends, so a transaction waits for bytes as events
+// (no polling, no read timeouts) and can give up the moment ctx ends.
+type serialLink struct {
+	port serial.Port
+
+	mu      sync.Mutex
+	buf     []byte
+	err     error         // why the reader stopped
+	changed chan struct{} // closed and replaced whenever buf or err changes
+	bad     bool          // a write went wrong: close after this transaction
+	done    chan struct{} // closed when the reader exits
+}
+
+func openLink(path string, baud int) (*serialLink, error) {
+	port, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
+	if err != nil {
+		return nil, err
+	}
+	l := &serialLink{port: port, changed: make(chan struct{}), done: make(chan struct{})}
+	go l.readLoop()
+	return l, nil
+}
+
+func (l *serialLink) readLoop() {
+	defer close(l.done)
+	b := make([]byte, 512)
+	for {
+		n, err := l.port.Read(b)
+		if n == 0 && err == nil {
+			// Only a read timeout returns (0, nil) and none is set; treat
+			// it as the port going away rather than spin.
+			err = errors.New("read returned nothing")
+		}
+		l.mu.Lock()
+		if n > 0 {
+			l.buf = append(l.buf, b[:n]...)
+			if over := len(l.buf) - rxLimit; over > 0 {
+				l.buf = append(l.buf[:0], l.buf[over:]...)
+			}
+		}
+		if err != nil {
+			l.err = fmt.Errorf("read: %w", err)
+		}
+		ch := l.changed
+		l.changed = make(chan struct{})
+		l.mu.Unlock()
+		close(ch)
+		if err != nil {
+			return
+		}
+	}
+}
+
+// take returns and forgets everything received so far.
+func (l *serialLink) take() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buf
+	l.buf = nil
+	return b
+}
+
+func (l *serialLink) failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.err
+}
+
+func (l *serialLink) broken() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.bad || l.err != nil
+}
+
+func (l *serialLink) close() error {
+	err := l.port.Close()
+	<-l.done
+	return err
+}
+
+// write sends p and waits until the driver has handed it on (Drain). The
+// serial package has no write timeout, so the write runs aside and ctx
+// bounds the wait; a write that does not finish marks the link broken so the
+// port is reopened (a stuck USB adapter is closed; the stuck goroutine ends
+// with it or, at worst, stays parked on a dead fd).
+func (l *serialLink) write(ctx context.Context, p []byte) error {
+	res := make(chan error, 1)
+	go func() {
+		n, err := l.port.Write(p)
+		if err == nil && n != len(p) {
+			err = fmt.Errorf("short write: %d of %d bytes", n, len(p))
+		}
+		if err == nil {
+			err = l.port.Drain()
+		}
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		if err != nil {
+			l.markBad()
+			return fmt.Errorf("write: %w", err)
+		}
+		return nil
+	case <-ctx.Done():
+		l.markBad()
+		return fmt.Errorf("write did not complete: %w", context.Cause(ctx))
+	}
+}
+
+func (l *serialLink) markBad() {
+	l.mu.Lock()
+	l.bad = true
+	l.mu.Unlock()
+}
+
+// errNeedMore is what a reply parser returns while the reply is incomplete.
+var errNeedMore = errors.New("reply incomplete")
+
+// readUntil waits until complete accepts the bytes received so far (it
+// returns errNeedMore while it wants more). It returns the bytes it saw, also
+// on error, so the caller can quote them. The bytes are consumed.
+func (l *serialLink) readUntil(ctx context.Context, complete func([]byte) error) ([]byte, error) {
+	for {
+		l.mu.Lock()
+		buf := append([]byte(nil), l.buf...)
+		rerr := l.err
+		ch := l.changed
+		l.mu.Unlock()
+		err := complete(buf)
+		if err == nil {
+			l.take()
+			return buf, nil
+		}
+		if !errors.Is(err, errNeedMore) {
+			l.take()
+			return buf, err
+		}
+		if rerr != nil {
+			return buf, rerr
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return buf, context.Cause(ctx)
+		}
+	}
+}
+
+// waitMore waits until more than have bytes are buffered, or ctx ends.
+func (l *serialLink) waitMore(ctx context.Context, have int) error {
+	for {
+		l.mu.Lock()
+		n, rerr, ch := len(l.buf), l.err, l.changed
+		l.mu.Unlock()
+		if n > have {
+			return nil
+		}
+		if rerr != nil {
+			return rerr
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
