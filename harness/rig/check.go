@@ -153,30 +153,39 @@ func checkConsole(p *problems, base []string, c *fileConsole, virtual bool) Cons
 
 // checkConsolePort accepts a tty path or tcp://, rfc2217:// or unix://.
 func checkConsolePort(p *problems, path []string, port string, virtual bool) {
-	if port == "" {
+	checkAddr(p, path, port, virtual, "a device path", "tcp", "rfc2217", "unix")
+}
+
+// checkAddr accepts an absolute path or a URL with one of schemes: host:port
+// for network schemes, an absolute path for unix://.
+func checkAddr(p *problems, path []string, addr string, virtual bool, pathKind string, schemes ...string) {
+	want := func() string {
+		return fmt.Sprintf("want an absolute %s or a %s:// address", strings.TrimPrefix(pathKind, "a "), strings.Join(schemes, ":// or "))
+	}
+	if addr == "" {
 		p.add(path, "port is required")
 		return
 	}
-	if !strings.Contains(port, "://") {
-		if !filepath.IsAbs(port) {
-			p.add(path, "port %q: want an absolute device path or a tcp://, rfc2217:// or unix:// address", port)
+	if !strings.Contains(addr, "://") {
+		if !filepath.IsAbs(addr) {
+			p.add(path, "port %q: %s", addr, want())
 		}
 		return
 	}
-	u, err := url.Parse(port)
+	u, err := url.Parse(addr)
 	if err != nil {
-		p.add(path, "port %s is not a valid address", safeURL(port))
+		p.add(path, "port %s is not a valid address", safeURL(addr))
 		return
 	}
-	switch u.Scheme {
-	case "tcp", "rfc2217":
-		checkHostPort(p, path, u, virtual)
-	case "unix":
-		if u.Path == "" || !filepath.IsAbs(u.Path) {
-			p.add(path, "port %q: want unix:///absolute/path", port)
+	switch {
+	case !slices.Contains(schemes, u.Scheme):
+		p.add(path, "port %s: scheme %q not supported (%s)", safeURL(addr), u.Scheme, want())
+	case u.Scheme == "unix":
+		if u.Path == "" || !filepath.IsAbs(u.Path) || u.Host != "" {
+			p.add(path, "port %q: want unix:///absolute/path", addr)
 		}
 	default:
-		p.add(path, "port %s: scheme %q not supported (want a device path, tcp://, rfc2217:// or unix://)", safeURL(port), u.Scheme)
+		checkHostPort(p, path, u, virtual)
 	}
 }
 
@@ -320,8 +329,13 @@ func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) 
 			p.add(base, "the exec driver needs on and off commands (argv lists)")
 		}
 	case d == "qemu":
-		if cfg.Port == "" && cfg.URL == "" {
-			p.add(base, "the qemu driver needs port (the QMP socket path) or url")
+		switch {
+		case cfg.Port != "":
+			checkAddr(p, at(base, "port"), cfg.Port, virtual, "QMP socket path", "unix", "tcp")
+		case cfg.URL != "":
+			checkAddr(p, at(base, "url"), cfg.URL, virtual, "QMP socket path", "unix", "tcp")
+		default:
+			p.add(base, "the qemu driver needs port (the QMP socket: a path, unix:// or tcp://)")
 		}
 	}
 	if cfg.Channel < 0 {

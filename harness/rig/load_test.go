@@ -176,6 +176,26 @@ func TestDefaultsWhenOmitted(t *testing.T) {
 	}
 }
 
+func TestShippedRigsLoad(t *testing.T) {
+	t.Setenv(rig.StateDirEnv, "")
+	files, err := filepath.Glob("../../rigs/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no rig files: %v", err)
+	}
+	for _, f := range files {
+		r, err := rig.Load(f)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		for _, u := range r.Units {
+			if r.Profile(u.Name) == nil {
+				t.Errorf("%s: unit %s has no profile", f, u.Name)
+			}
+		}
+	}
+}
+
 func TestShippedVirtualRigLoads(t *testing.T) {
 	t.Setenv(rig.StateDirEnv, "")
 	r, err := rig.Load("../../rigs/virtual.yaml")
@@ -249,6 +269,9 @@ func TestLoadErrors(t *testing.T) {
 		{"console relative", []edit{{"{port: /dev/ttyUSB1}", "{port: ttyUSB1}"}}, 20, "units[1].console.port", "absolute device path"},
 		{"console tcp no port", []edit{{"{port: /dev/ttyUSB1}", "{port: \"tcp://127.0.0.1\"}"}}, 20, "units[1].console.port", "want tcp://host:port"},
 		{"console scheme", []edit{{"{port: /dev/ttyUSB1}", "{port: \"ssh://127.0.0.1:22\"}"}}, 20, "units[1].console.port", `scheme "ssh"`},
+		{"console unix relative", []edit{{"{port: /dev/ttyUSB1}", "{port: \"unix://run/x\"}"}}, 20, "units[1].console.port", "unix:///absolute/path"},
+		{"qemu without port", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu"}}, 21, "units[1].power", "needs port"},
+		{"qemu rfc2217", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"rfc2217://127.0.0.1:4000\""}}, 21, "units[1].power.port", `scheme "rfc2217" not supported`},
 		{"console missing", []edit{{"    console: {port: /dev/ttyUSB1}\n", ""}}, 18, "units[1]", "needs a console"},
 		{"console port missing", []edit{{"{port: /dev/ttyUSB1}", "{baud: 9600}"}}, 20, "units[1].console.port", "port is required"},
 		{"literal nvr password", []edit{{"password_env: CAMRIG_TEST_NVR_PW", "password: " + literalPw}}, 8, "nvr.password", "use password_env"},

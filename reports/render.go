@@ -1,0 +1,210 @@
+package reports
+
+import (
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+)
+
+//go:embed index.html.tmpl
+var indexHTML string
+
+var pageTmpl = template.Must(template.New("index").Parse(indexHTML))
+
+// IndexFile is the page WriteDir writes.
+const IndexFile = "index.html"
+
+// Render writes one suite's report as a standalone HTML page. Transcript
+// links are the recorded paths as they are.
+func Render(w io.Writer, rep types.Report) error {
+	return render(w, []types.Report{rep}, "")
+}
+
+// WriteDir writes dir/index.html for every suite in reports (a merged
+// `ginkgo -p --json-report` holds one per suite), with transcript links
+// relative to dir. The page is replaced atomically, so a browser never shows
+// half a report.
+func WriteDir(dir string, reports []types.Report) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	tmp, err := os.CreateTemp(dir, ".index-*.html")
+	if err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if err := render(tmp, reports, abs); err != nil {
+		tmp.Close()
+		return fmt.Errorf("reports: rendering %s: %w", filepath.Join(dir, IndexFile), err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, IndexFile)); err != nil {
+		return fmt.Errorf("reports: %w", err)
+	}
+	return nil
+}
+
+type page struct {
+	Title  string
+	Suites []suiteView
+}
+
+type suiteView struct {
+	Description, Path string
+	Succeeded         bool
+	Start, RunTime    string
+	Counts            []stateCount
+	SpecialFailures   []string
+	Specs             []specView
+}
+
+type stateCount struct {
+	State string
+	N     int
+}
+
+type specView struct {
+	ID, Name, Location, Unit string
+	State, StateClass        string
+	Duration                 string
+	FailureSummary           string
+	Failure, FailureLocation string
+	Labels                   []string
+	Timeline                 *drawing
+	TimelineErr              string
+	Transcripts              []link
+	Output                   string
+}
+
+type link struct{ Href, Text string }
+
+func render(w io.Writer, reports []types.Report, outDir string) error {
+	p := page{Title: "camrig run report"}
+	if len(reports) == 1 && reports[0].SuiteDescription != "" {
+		p.Title = "camrig: " + reports[0].SuiteDescription
+	}
+	for i, rep := range reports {
+		p.Suites = append(p.Suites, suiteOf(i, rep, outDir))
+	}
+	return pageTmpl.Execute(w, p)
+}
+
+func suiteOf(i int, rep types.Report, outDir string) suiteView {
+	s := suiteView{Description: rep.SuiteDescription, Path: rep.SuitePath, Succeeded: rep.SuiteSucceeded,
+		RunTime: fmtDur(rep.RunTime), SpecialFailures: rep.SpecialSuiteFailureReasons}
+	if s.Description == "" {
+		s.Description = fmt.Sprintf("suite %d", i+1)
+	}
+	if !rep.StartTime.IsZero() {
+		s.Start = rep.StartTime.Format(time.RFC3339)
+	}
+	counts := map[string]int{}
+	var order []string
+	for j, spec := range rep.SpecReports {
+		if !shown(spec) {
+			continue
+		}
+		v := specOf(fmt.Sprintf("s%d-%d", i+1, j+1), spec, outDir)
+		if counts[v.State] == 0 {
+			order = append(order, v.State)
+		}
+		counts[v.State]++
+		s.Specs = append(s.Specs, v)
+	}
+	for _, st := range order {
+		s.Counts = append(s.Counts, stateCount{st, counts[st]})
+	}
+	return s
+}
+
+// shown keeps the specs (It nodes) and any suite-level node that failed:
+// a broken BeforeSuite is the first thing a reader must see.
+func shown(spec types.SpecReport) bool {
+	return spec.LeafNodeType == types.NodeTypeIt || spec.Failed()
+}
+
+func specOf(id string, spec types.SpecReport, outDir string) specView {
+	v := specView{ID: id, Name: spec.FullText(), Unit: Unit(spec), State: spec.State.String(),
+		StateClass: stateClass(spec.State), Duration: fmtDur(spec.RunTime), Labels: spec.Labels(),
+		Output: spec.CapturedGinkgoWriterOutput}
+	if v.Name == "" {
+		v.Name = spec.LeafNodeType.String()
+	}
+	if spec.LeafNodeLocation.FileName != "" {
+		v.Location = fmt.Sprintf("%s:%d", spec.LeafNodeLocation.FileName, spec.LeafNodeLocation.LineNumber)
+	}
+	if spec.Failed() {
+		v.Failure = spec.Failure.Message
+		if spec.Failure.ForwardedPanic != "" {
+			v.Failure = strings.TrimSpace(v.Failure + "\npanic: " + spec.Failure.ForwardedPanic)
+		}
+		if loc := spec.Failure.Location; loc.FileName != "" {
+			v.FailureLocation = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
+		}
+		v.FailureSummary = summary(v.Failure)
+	}
+	events, err := Timeline(spec)
+	if err != nil {
+		v.TimelineErr = err.Error()
+	}
+	var failedAt time.Time
+	if spec.Failed() {
+		failedAt = spec.Failure.TimelineLocation.Time
+	}
+	v.Timeline = layout(events, spec.StartTime, spec.EndTime, failedAt)
+	for _, t := range Transcripts(spec) {
+		v.Transcripts = append(v.Transcripts, transcriptLink(t, outDir))
+	}
+	return v
+}
+
+func stateClass(s types.SpecState) string {
+	switch {
+	case s.Is(types.SpecStateFailureStates):
+		return "failed"
+	case s == types.SpecStatePassed:
+		return "passed"
+	default:
+		return "skipped"
+	}
+}
+
+// summary is the failure's first line, short enough for a table cell.
+func summary(msg string) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
+	if r := []rune(line); len(r) > 160 {
+		line = string(r[:160]) + "…"
+	}
+	return line
+}
+
+// transcriptLink makes a transcript path clickable from the page: relative
+// to the output directory when there is one (so the out/ tree can be moved
+// or archived whole), the path itself otherwise.
+func transcriptLink(path, outDir string) link {
+	target := path
+	if outDir != "" && filepath.IsAbs(path) {
+		if rel, err := filepath.Rel(outDir, path); err == nil {
+			target = rel
+		}
+	}
+	return link{Href: (&url.URL{Path: filepath.ToSlash(target)}).String(), Text: path}
+}
