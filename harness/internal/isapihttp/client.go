@@ -253,10 +253,13 @@ func (c *Client) do(ctx context.Context, call string, req Request) (*Response, e
 		if err != nil {
 			return nil, err
 		}
-		if resp.HTTP == http.StatusUnauthorized && req.Auth && attempt == 0 {
-			if d, err := DigestFrom(hresp.Header.Values("WWW-Authenticate")); err == nil && (!sentAuth || d.Stale) {
+		if resp.HTTP == http.StatusUnauthorized && req.Auth {
+			if d, err := DigestFrom(hresp.Header.Values("WWW-Authenticate")); err == nil {
+				// Keep the fresh challenge for the next call either way.
 				c.setDigest(d)
-				continue
+				if attempt == 0 && (!sentAuth || d.Stale) {
+					continue
+				}
 			}
 		}
 		return resp, nil
