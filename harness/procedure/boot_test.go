@@ -1,0 +1,104 @@
+package procedure_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/clock/clocktest"
+	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/console/consoletest"
+	"github.com/camrig/camrig/harness/power/powertest"
+	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/timeline"
+)
+
+func loadProfile(t *testing.T, model string) *profile.Profile {
+	t.Helper()
+	p, err := profile.LoadModel("../../fixtures/profiles", model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// fakeUnit wires a power fake to a scripted console device: when power goes
+// on, the device prints script.
+func fakeUnit(t *testing.T, model string, clk clock.Clock, script func(d *consoletest.Device)) (*procedure.Unit, *powertest.Fake) {
+	t.Helper()
+	con, dev := consoletest.New(t, console.WithClock(clk))
+	sw := &powertest.Fake{Name: "fake-relay#0"}
+	sw.OnSet = func(on bool) {
+		if on && script != nil {
+			go script(dev)
+		}
+	}
+	return &procedure.Unit{
+		Name: "cam1", Profile: loadProfile(t, model), Clock: clk, Scale: 0.01,
+		Timeline: timeline.New("cam1"), Power: sw, Console: con,
+	}, sw
+}
+
+func TestColdBootWaitsForReadyMarker(t *testing.T) {
+	u, sw := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, func(d *consoletest.Device) {
+		d.Print("U-Boot 1.3.4\r\nUBIFS (ubi0:0): recovery needed\r\n")
+		d.Print("Check dir /dav ok!\r\n")
+	})
+	b, err := procedure.ColdBoot(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sw.Edges(); len(got) != 2 || got[0] || !got[1] {
+		t.Fatalf("power edges = %v, want off then on", got)
+	}
+	if !b.Has("recovery") || b.Has("factory") {
+		t.Fatalf("marks = %v", b.Marks)
+	}
+	if b.ReadyAt.Before(b.PoweredAt) || b.ProfileTime != time.Duration(float64(b.Took)/0.01) {
+		t.Fatalf("boot = %+v", b)
+	}
+	kinds := []string{}
+	for _, e := range u.Timeline.Events() {
+		kinds = append(kinds, string(e.Source)+":"+e.Kind)
+	}
+	if !strings.Contains(strings.Join(kinds, " "), "power:on") || kinds[len(kinds)-1] != "step:booted" {
+		t.Fatalf("timeline = %v", kinds)
+	}
+}
+
+func TestBootDeadlineComesFromProfileTimesTimescale(t *testing.T) {
+	fake := clocktest.New(time.Unix(0, 0))
+	u, _ := fakeUnit(t, "hikvision-ds2cd", fake, func(d *consoletest.Device) {
+		d.Print("U-Boot 1.3.4\r\nStarting kernel ...\r\n") // never ready
+	})
+	done := make(chan error, 1)
+	go func() {
+		_, err := procedure.PowerOnBoot(context.Background(), u)
+		done <- err
+	}()
+	// Deadline is 90 s x 0.01 = 900 ms: 899 ms must not end it.
+	<-fake.Waiters()
+	fake.Advance(899 * time.Millisecond)
+	select {
+	case err := <-done:
+		t.Fatalf("ended before the deadline: %v", err)
+	default:
+	}
+	fake.Advance(time.Millisecond)
+	err := <-done
+	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "Check dir /dav ok!") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestBootFailsWhenPowerBoardFails(t *testing.T) {
+	u, sw := fakeUnit(t, "blink", clock.Real{}, nil)
+	sw.Err = errors.New("numato:/dev/ttyACM0 channel 0: no answer")
+	if _, err := procedure.ColdBoot(context.Background(), u); err == nil || !strings.Contains(err.Error(), "no answer") {
+		t.Fatalf("err = %v", err)
+	}
+}
