@@ -1,0 +1,130 @@
+package console
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Match is what Expect found.
+type Match struct {
+	Index  int       // which pattern matched
+	Text   string    // the matched bytes
+	Groups []string  // a regular expression's submatches
+	Before string    // bytes between the previous cursor and the match
+	At     time.Time // arrival time of the match's last byte
+	Offset int64     // transcript offset of the match's first byte
+}
+
+// Expect waits for the first of patterns to appear after the cursor and
+// moves the cursor past it. The leftmost match wins; on a tie, the earlier
+// pattern. It wakes on every chunk the reader stores (no polling) and gives
+// up when ctx ends (bound it with clock.WithTimeout), when the console
+// closes, or when the port drops (*DisconnectedError); the *ExpectError
+// then names what was awaited and shows the tail of what arrived.
+func (c *Console) Expect(ctx context.Context, patterns ...Pattern) (Match, error) {
+	if len(patterns) == 0 {
+		return Match{}, fmt.Errorf("console %s: Expect needs at least one pattern", c.name)
+	}
+	for _, p := range patterns {
+		if err := p.Err(); err != nil {
+			return Match{}, fmt.Errorf("console %s: %w", c.name, err)
+		}
+	}
+	c.expMu.Lock()
+	defer c.expMu.Unlock()
+	drops0 := c.dropCount()
+	m := newMatcher(patterns, c.cursor)
+	for {
+		// Take both wake-up channels before looking, so a chunk or a drop
+		// landing between the look and the wait still wakes us.
+		stateCh, stateErr := c.state(drops0)
+		match, ok, dataCh := c.tryMatch(m)
+		if ok {
+			c.recordMatch(patterns[match.Index], match)
+			return match, nil
+		}
+		if stateErr != nil {
+			return Match{}, c.expectErr(patterns, stateErr)
+		}
+		select {
+		case <-dataCh:
+		case <-stateCh:
+		case <-ctx.Done():
+			if match, ok, _ := c.tryMatch(m); ok {
+				c.recordMatch(patterns[match.Index], match)
+				return match, nil
+			}
+			return Match{}, c.expectErr(patterns, context.Cause(ctx))
+		}
+	}
+}
+
+// tryMatch scans what has arrived; on a match it moves the cursor.
+func (c *Console) tryMatch(m *matcher) (Match, bool, <-chan struct{}) {
+	t := c.tr
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	c.catchUpLocked()
+	f, ok := m.scan(t.buf, t.base)
+	if !ok {
+		return Match{}, false, t.changed
+	}
+	at := c.clk.Now()
+	if f.end > f.start {
+		at = t.timeAtLocked(f.end - 1)
+	}
+	match := Match{
+		Index:  f.index,
+		Text:   string(t.buf[f.start-t.base : f.end-t.base]),
+		Groups: f.groups,
+		Before: string(t.buf[c.cursor-t.base : f.start-t.base]),
+		At:     at,
+		Offset: f.start,
+	}
+	c.cursor = f.end
+	return match, true, t.changed
+}
+
+// catchUpLocked moves a cursor that fell behind the memory window (nobody
+// consumed for a whole window) to the window's start. The skipped bytes
+// are still in the transcript's spill file. Needs expMu and tr.mu.
+func (c *Console) catchUpLocked() {
+	if c.cursor < c.tr.base {
+		c.log.Warn("console cursor fell out of the memory window; Expect skips the spilled bytes",
+			"skipped", c.tr.base-c.cursor, "window", c.tr.window)
+		c.cursor = c.tr.base
+	}
+}
+
+func (c *Console) recordMatch(p Pattern, m Match) {
+	c.markAt(m.At, "match", p.String(), map[string]string{
+		"offset": strconv.FormatInt(m.Offset, 10),
+		"text":   string(c.red.apply([]byte(short(m.Text, 120)))),
+	})
+}
+
+func (c *Console) expectErr(patterns []Pattern, err error) *ExpectError {
+	e := &ExpectError{Port: c.name, Err: err, Tail: c.tail()}
+	for _, p := range patterns {
+		e.Patterns = append(e.Patterns, p.String())
+	}
+	if len(patterns) > 0 {
+		// Only Expect failures are evidence; a binary protocol's reads
+		// time out as part of their retry logic.
+		c.mark("no-match", fmt.Sprintf("waiting for %v: %v", e.Patterns, err))
+	}
+	return e
+}
+
+// tail is the end of the stream, redacted and quoted for an error message.
+func (c *Console) tail() string {
+	// Read a little extra so a secret cut by the window is still caught,
+	// then cut to TailBytes.
+	b := c.red.apply(c.tr.Tail(TailBytes + c.red.maxLen))
+	if len(b) > TailBytes {
+		b = b[len(b)-TailBytes:]
+	}
+	return strconv.Quote(string(b))
+}

@@ -1,0 +1,69 @@
+package console
+
+import (
+	"log/slog"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/secret"
+	"github.com/camrig/camrig/harness/timeline"
+)
+
+// DefaultWindow is how many received bytes a transcript keeps in memory
+// before older ones spill to its file.
+const DefaultWindow = 1 << 20
+
+// Option configures Open and Dial.
+type Option func(*options)
+
+type options struct {
+	clk      clock.Clock
+	tl       *timeline.Timeline
+	log      *slog.Logger
+	dir      string
+	window   int
+	secrets  []secret.Secret
+	readSize int
+}
+
+func buildOptions(opts []Option) options {
+	o := options{clk: clock.Real{}, window: DefaultWindow, readSize: 4096}
+	for _, f := range opts {
+		f(&o)
+	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// WithClock sets the clock that stamps arrivals and bounds writes and
+// reopen retries (default the wall clock).
+func WithClock(c clock.Clock) Option { return func(o *options) { o.clk = c } }
+
+// WithTimeline records matches, sends, baud switches and disconnections.
+func WithTimeline(t *timeline.Timeline) Option { return func(o *options) { o.tl = t } }
+
+// WithLogger sets the logger (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithTranscriptDir is where the transcript spills bytes that no longer fit
+// its memory window (default os.TempDir()).
+func WithTranscriptDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithWindow sets how many bytes the transcript keeps in memory (default
+// DefaultWindow). Expect sees only this window; a smaller one suits soaks.
+func WithWindow(bytes int) Option {
+	return func(o *options) {
+		if bytes > 0 {
+			o.window = bytes
+		}
+	}
+}
+
+// WithRedact names secrets that must never appear in what the console
+// renders: error tails, timeline details, and the transcript's String,
+// WriteTo and WriteTimed. (The raw bytes handed to Expect and ReadContext
+// are unchanged.)
+func WithRedact(s ...secret.Secret) Option {
+	return func(o *options) { o.secrets = append(o.secrets, s...) }
+}

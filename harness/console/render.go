@@ -1,0 +1,170 @@
+package console
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// view is a consistent picture of a transcript taken under its lock: how
+// much had spilled, and a copy of the in-memory part. Rendering from it
+// needs no lock, so a report never stalls the console's reader.
+type view struct {
+	sp     *spill
+	size   int64
+	nmark  int64
+	mem    []byte
+	marks  []mark
+	memOff int64
+}
+
+func (t *Transcript) view() view {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	v := view{
+		mem:    append([]byte(nil), t.buf...),
+		marks:  append([]mark(nil), t.marks...),
+		memOff: t.base,
+	}
+	if t.spill != nil {
+		v.sp, v.size, v.nmark = t.spill, t.spill.size, t.spill.nmark
+	}
+	return v
+}
+
+// WriteTo writes every byte received, oldest first (spilled, then in
+// memory), with WithRedact secrets replaced.
+func (t *Transcript) WriteTo(w io.Writer) (int64, error) {
+	v := t.view()
+	cw := &countWriter{w: w}
+	rw := &redactWriter{w: cw, r: t.red}
+	if v.sp != nil && v.size > 0 {
+		if _, err := io.Copy(rw, io.NewSectionReader(v.sp.data, 0, v.size)); err != nil {
+			return cw.n, fmt.Errorf("console transcript %s: %w", v.sp.path, err)
+		}
+	}
+	if _, err := rw.Write(v.mem); err != nil {
+		return cw.n, err
+	}
+	err := rw.Flush()
+	return cw.n, err
+}
+
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// String is the whole transcript as text (raw bytes, secrets redacted).
+// For long soaks prefer WriteTo.
+func (t *Transcript) String() string {
+	var b strings.Builder
+	t.WriteTo(&b)
+	return b.String()
+}
+
+// Chunks calls fn for every chunk received, oldest first, with its arrival
+// time. Data is raw (unredacted) and valid only during the call.
+func (t *Transcript) Chunks(fn func(Chunk) error) error {
+	v := t.view()
+	if v.sp != nil {
+		for i := int64(0); i < v.nmark; i++ {
+			m, err := v.sp.markAt(i)
+			if err != nil {
+				return err
+			}
+			end := v.size
+			if i+1 < v.nmark {
+				next, err := v.sp.markAt(i + 1)
+				if err != nil {
+					return err
+				}
+				end = next.off
+			}
+			buf := make([]byte, end-m.off)
+			if _, err := v.sp.data.ReadAt(buf, m.off); err != nil {
+				return fmt.Errorf("console transcript %s: %w", v.sp.path, err)
+			}
+			if err := fn(Chunk{At: m.at, Offset: m.off, Data: buf}); err != nil {
+				return err
+			}
+		}
+	}
+	for i, m := range v.marks {
+		end := v.memOff + int64(len(v.mem))
+		if i+1 < len(v.marks) {
+			end = v.marks[i+1].off
+		}
+		if err := fn(Chunk{At: m.at, Offset: m.off, Data: v.mem[m.off-v.memOff : end-v.memOff]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxTimedLine breaks a line that never ends (garbage at the wrong baud) so
+// the rendering stays readable.
+const maxTimedLine = 4096
+
+// WriteTimed renders the transcript as text lines, each prefixed with the
+// arrival time of its first byte (time of day, microseconds). Control bytes
+// and invalid UTF-8 are escaped as \xNN, CR before LF is dropped, and
+// WithRedact secrets are replaced. This is the form reports attach.
+func (t *Transcript) WriteTimed(w io.Writer) error {
+	var line []byte
+	var at time.Time
+	flush := func() error {
+		if len(line) == 0 {
+			return nil
+		}
+		text := escapeLine(t.red.apply(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))))
+		_, err := fmt.Fprintf(w, "%s %s\n", at.Format("15:04:05.000000"), text)
+		line = line[:0]
+		return err
+	}
+	err := t.Chunks(func(c Chunk) error {
+		for _, b := range c.Data {
+			if len(line) == 0 {
+				at = c.At
+			}
+			line = append(line, b)
+			if b == '\n' || len(line) >= maxTimedLine {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return flush()
+}
+
+// escapeLine keeps printable UTF-8 and tabs and writes every other byte as
+// \xNN, so garbage and NULs are visible and never corrupt a report.
+func escapeLine(b []byte) string {
+	var s strings.Builder
+	for len(b) > 0 {
+		r, n := utf8.DecodeRune(b)
+		switch {
+		case r == utf8.RuneError && n <= 1, r < 0x20 && r != '\t', r == 0x7f:
+			fmt.Fprintf(&s, `\x%02x`, b[0])
+			n = 1
+		default:
+			s.Write(b[:n])
+		}
+		b = b[n:]
+	}
+	return s.String()
+}

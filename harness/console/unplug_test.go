@@ -1,0 +1,108 @@
+package console
+
+import (
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock/clocktest"
+	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/rigs/virtual/pty"
+)
+
+// TestUnplugThenReplug pulls the "USB adapter" (closes the pty pair and
+// removes its symlink) under a pending Expect, then plugs a new one in at
+// the same path. The console's clock is fake and never advanced, so the
+// reopen can only come from watching the path, not from a retry timer.
+func TestUnplugThenReplug(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "by-id", "usb-FTDI_FT232R-if00")
+	pair, err := pty.Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	fake := clocktest.New(time.Unix(1700000000, 0))
+	tl := timeline.New("cam1")
+	c, err := Open(ctxFor(t, "open"), Config{Port: link}, WithClock(fake), WithTimeline(tl), WithTranscriptDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := ctxFor(t, "unplug test")
+
+	pair.Master.Write([]byte("before unplug\r\n"))
+	if _, err := c.Expect(ctx, Lit("before unplug")); err != nil {
+		t.Fatal(err)
+	}
+	pending := make(chan error, 1)
+	go func() {
+		_, err := c.Expect(ctx, Lit("never sent"))
+		pending <- err
+	}()
+	pair.Unplug()
+
+	err = <-pending
+	if !errors.Is(err, ErrDisconnected) || !strings.Contains(err.Error(), link) || !strings.Contains(err.Error(), "never sent") {
+		t.Fatalf("pending Expect after unplug: %v", err)
+	}
+	if _, err := c.Expect(ctx, Lit("anything")); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("Expect while unplugged: %v", err)
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("Write while unplugged: %v", err)
+	}
+	if c.Connected() {
+		t.Fatal("still connected")
+	}
+
+	pair2, err := pty.Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair2.Close()
+	if err := c.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pair2.Master.Write([]byte("U-Boot after replug\r\n"))
+	m, err := c.Expect(ctx, Lit("after replug"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Offset != int64(len("before unplug\r\nU-Boot ")) {
+		t.Fatalf("offset after replug = %d", m.Offset)
+	}
+	if err := c.Send(ctx, "\x15"); err != nil {
+		t.Fatal(err)
+	}
+	if got := readMaster(t, pair2, 1); got[0] != 0x15 {
+		t.Fatalf("device got %q", got)
+	}
+	var kinds []string
+	for _, e := range tl.Events() {
+		kinds = append(kinds, e.Kind)
+	}
+	if got := strings.Join(kinds, ","); !strings.Contains(got, "disconnected") || !strings.Contains(got, "reconnected") {
+		t.Fatalf("timeline kinds: %s", got)
+	}
+}
+
+func TestCloseWhileUnpluggedEndsReopen(t *testing.T) {
+	c, pair := ptyConsole(t, WithClock(clocktest.New(time.Unix(0, 0))))
+	pair.Unplug()
+	// Expect returns once the reader has seen the hangup.
+	if _, err := c.Expect(ctxFor(t, "drop"), Lit("never")); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("Expect after unplug: %v", err)
+	}
+	done := make(chan error)
+	go func() { done <- c.Close() }()
+	select {
+	case <-done:
+	case <-time.After(testDeadline):
+		t.Fatal("Close hung while the console was reopening")
+	}
+	if err := c.WaitConnected(ctxFor(t, "closed")); !errors.Is(err, ErrClosed) {
+		t.Fatalf("WaitConnected after Close: %v", err)
+	}
+}
