@@ -32,4 +32,11 @@
 // SNMP); a literal password is refused. Load checks that every *_env
 // variable is set but never reads a value into an error. *_file secrets are
 // not read at load time: the virtual rig writes them when it starts.
+//
+// Leases are flock(2) locks on LockDir/<unit>.lock, which records the
+// holder's pid, host, start time and command line. The kernel drops a lock
+// when its process dies, so a crashed run never blocks the next one; the
+// next lease reports the dead holder as reclaimed (Lease.Reclaimed). The
+// default lock directory is per user; on a bench shared by several users set
+// lock_dir to a directory they can all write.
 package rig
