@@ -1,0 +1,339 @@
+// Package press drives the solenoid that presses a unit's reset button.
+//
+// A solenoid stuck down factory-resets a unit, so a Solenoid is fail safe:
+// holds longer than the rig's max_hold are refused before anything is
+// energised; the release runs whatever ended the hold (its end, ctx
+// cancelled, a panic in a condition, a SIGINT/SIGTERM through
+// harness/safety); and where the hardware has its own auto-off timer
+// (AutoOff) the press arms it, so even a killed process releases.
+//
+// The hold is measured from the driver's own acknowledgements: Record's
+// Start is when the board acknowledged "on", End when it acknowledged "off".
+// The wait between them is the requested hold less the "on" round trip, so
+// the acknowledged hold, and the hold the button actually sees, match the
+// request (see Press).
+package press
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/safety"
+	"github.com/camrig/camrig/harness/timeline"
+)
+
+// AutoOff is implemented by switches whose hardware can turn the line back
+// by itself (Tasmota PulseTime, Shelly timer / toggle_after).
+//
+// Pulse sets the line to on and arms the device's own timer to return it to
+// !on after `after`. The timer is a backstop for a process that dies
+// mid-hold: `after` is a lower bound (implementations round up to their
+// granularity, never down), it must apply to this switching only (a device
+// setting that persists must not shorten later presses), and a following
+// Set(ctx, !on) must still switch at once. Pulse returns when the device
+// acknowledged the switching, like Set.
+type AutoOff interface {
+	Pulse(ctx context.Context, on bool, after time.Duration) error
+}
+
+// Presser is what procedures need of a solenoid; presstest.Fake implements
+// it for their unit tests.
+type Presser interface {
+	Press(ctx context.Context, hold time.Duration) (Record, error)
+	PressUntil(ctx context.Context, max time.Duration, until Until) (Record, error)
+	String() string
+}
+
+// Record is one press.
+type Record struct {
+	// Switch names the solenoid's line ("numato:/dev/ttyACM0#1").
+	Switch string
+	// Requested is the hold asked for (PressUntil: the maximum).
+	Requested time.Duration
+	// Measured is End - Start: acknowledged on to acknowledged off.
+	Measured time.Duration
+	// Start is when the board acknowledged "on"; End when it acknowledged
+	// "off" (zero if the release failed).
+	Start, End time.Time
+	// OnLatency and OffLatency are the round trips of the two commands.
+	OnLatency, OffLatency time.Duration
+	// AutoOff is the hardware backstop armed with the press (0: none).
+	AutoOff time.Duration
+	// Met reports, for PressUntil, whether the condition ended the hold.
+	Met bool
+}
+
+// Errors callers may test for with errors.Is.
+var (
+	// ErrHoldTooLong: the hold exceeds max_hold; nothing was energised.
+	ErrHoldTooLong = errors.New("hold exceeds max_hold")
+	// ErrNotMet: PressUntil reached its maximum without the condition.
+	ErrNotMet = errors.New("condition not met before the maximum hold")
+	// ErrBusy: the solenoid is already pressing.
+	ErrBusy = errors.New("solenoid already pressing")
+)
+
+// Options configure a Solenoid.
+type Options struct {
+	// MaxHold is the longest hold allowed (the rig's max_hold, scaled like
+	// the holds it bounds). Required.
+	MaxHold time.Duration
+	Clock   clock.Clock
+	// Timeline receives the press spans (nil: none).
+	Timeline *timeline.Timeline
+	Log      *slog.Logger
+	// ReleaseTimeout bounds the release, which runs on its own context so
+	// that a cancelled ctx cannot prevent it. Default 2s.
+	ReleaseTimeout time.Duration
+	// AutoOffGrace is added to the hold for a hardware auto-off backstop,
+	// so the device's timer never cuts a press short. Default 1s.
+	AutoOffGrace time.Duration
+}
+
+// Solenoid presses through a power.Switch (a relay channel, a GPIO via the
+// gpio backend, a smart plug).
+type Solenoid struct {
+	sw   power.Switch
+	opts Options
+
+	busy sync.Mutex
+}
+
+var _ Presser = (*Solenoid)(nil)
+
+// New returns a Solenoid on sw.
+func New(sw power.Switch, opts Options) (*Solenoid, error) {
+	if sw == nil {
+		return nil, errors.New("press: no switch")
+	}
+	if opts.MaxHold <= 0 {
+		return nil, fmt.Errorf("press %s: max_hold must be set and positive (got %v)", sw, opts.MaxHold)
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.ReleaseTimeout <= 0 {
+		opts.ReleaseTimeout = 2 * time.Second
+	}
+	if opts.AutoOffGrace <= 0 {
+		opts.AutoOffGrace = time.Second
+	}
+	return &Solenoid{sw: sw, opts: opts}, nil
+}
+
+func (s *Solenoid) String() string { return s.sw.String() }
+
+// MaxHold returns the longest hold the solenoid accepts.
+func (s *Solenoid) MaxHold() time.Duration { return s.opts.MaxHold }
+
+// Press holds the button for hold and releases it.
+//
+// The wait after the "on" acknowledgement is hold less the "on" round trip:
+// the "off" command then takes about one round trip to be acknowledged, so
+// the acknowledged hold (Measured) comes out at hold, and so does what the
+// button sees (it is pressed roughly half a round trip before the "on"
+// acknowledgement and released half a round trip before the "off" one).
+//
+// If ctx ends during the hold the button is released at once and the error
+// says how long it was held. A failed release is reported as such and the
+// line stays registered with harness/safety, which retries at exit.
+func (s *Solenoid) Press(ctx context.Context, hold time.Duration) (Record, error) {
+	return s.press(ctx, hold, nil)
+}
+
+// Until blocks until a condition holds (returning nil) or ctx ends
+// (returning ctx's cause). PressUntil cancels ctx when it stops waiting.
+type Until func(ctx context.Context) error
+
+// UntilClosed is a condition met when ch is closed (or receives).
+func UntilClosed(ch <-chan struct{}) Until {
+	return func(ctx context.Context) error {
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// UntilPolled checks cond every interval on clk, for conditions that have
+// no event to wait on. An error from cond ends the press with that error.
+func UntilPolled(clk clock.Clock, every time.Duration, cond func(ctx context.Context) (bool, error)) Until {
+	return func(ctx context.Context) error {
+		for {
+			ok, err := cond(ctx)
+			if err != nil {
+				return err
+			}
+			if ok {
+				return nil
+			}
+			if err := clock.Wait(ctx, clk, every); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// PressUntil holds the button until until is met or max has passed, then
+// releases. Reaching max returns the record and an error wrapping ErrNotMet;
+// an error from until releases and returns it.
+func (s *Solenoid) PressUntil(ctx context.Context, max time.Duration, until Until) (Record, error) {
+	if until == nil {
+		return Record{Switch: s.String(), Requested: max}, fmt.Errorf("press %s: no condition given", s)
+	}
+	return s.press(ctx, max, until)
+}
+
+func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (rec Record, err error) {
+	rec = Record{Switch: s.String(), Requested: hold}
+	if hold <= 0 {
+		return rec, fmt.Errorf("press %s: hold %v is not positive", s, hold)
+	}
+	if hold > s.opts.MaxHold {
+		return rec, fmt.Errorf("press %s: hold %v refused: %w (%v); nothing was energised", s, hold, ErrHoldTooLong, s.opts.MaxHold)
+	}
+	if !s.busy.TryLock() {
+		return rec, fmt.Errorf("press %s: %w", s, ErrBusy)
+	}
+	defer s.busy.Unlock()
+	clk, tl := s.opts.Clock, s.opts.Timeline
+
+	// Everything from here on ends in a release, also a panic (in a
+	// condition, say) and a SIGINT (through the safety registry, which
+	// also cuts the hold short).
+	holdCtx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	released := false
+	release := func() error {
+		rctx, cancel := clock.WithTimeout(context.WithoutCancel(ctx), clk, s.opts.ReleaseTimeout, s.String()+" release")
+		defer cancel()
+		offAt := clk.Now()
+		if err := s.sw.Set(rctx, false); err != nil {
+			return err
+		}
+		rec.End = clk.Now()
+		rec.OffLatency = rec.End.Sub(offAt)
+		released = true
+		return nil
+	}
+	unregister := safety.Register(s.String()+" solenoid release", func(rctx context.Context) error {
+		abort(errors.New("released by the safety registry"))
+		return s.sw.Set(rctx, false)
+	})
+	defer func() {
+		if !released {
+			if rerr := release(); rerr != nil {
+				s.opts.Log.Error("press: RELEASE FAILED; left registered for the safety registry", "switch", s.String(), "err", rerr)
+				tl.Mark(clk.Now(), timeline.Press, "release-failed", fmt.Sprintf("%s: %v", s, rerr))
+				err = errors.Join(err, fmt.Errorf("press %s: RELEASE FAILED: %w", s, rerr))
+				return
+			}
+		}
+		unregister()
+	}()
+
+	onAt := clk.Now()
+	if ao, ok := s.sw.(AutoOff); ok {
+		rec.AutoOff = hold + s.opts.AutoOffGrace
+		err = ao.Pulse(holdCtx, true, rec.AutoOff)
+	} else {
+		err = s.sw.Set(holdCtx, true)
+	}
+	if err != nil {
+		// The board may have switched and lost the acknowledgement: the
+		// deferred release runs regardless.
+		tl.Mark(onAt, timeline.Press, "error", fmt.Sprintf("%s on: %v", s, err))
+		return rec, fmt.Errorf("press %s: on: %w", s, err)
+	}
+	rec.Start = clk.Now()
+	rec.OnLatency = rec.Start.Sub(onAt)
+
+	wait := max(hold-rec.OnLatency, 0)
+	var waitErr error
+	if until == nil {
+		waitErr = clock.Wait(holdCtx, clk, wait)
+	} else {
+		rec.Met, waitErr = s.waitUntil(holdCtx, wait, until)
+	}
+	if rerr := release(); rerr != nil {
+		// The deferred release tries once more and reports if that fails
+		// too.
+		return rec, fmt.Errorf("press %s: release: %w", s, rerr)
+	}
+	rec.Measured = rec.End.Sub(rec.Start)
+	s.record(rec, until != nil, waitErr)
+	switch {
+	case waitErr != nil:
+		return rec, fmt.Errorf("press %s: interrupted after %v of %v, released: %w", s, rec.Measured, hold, waitErr)
+	case until != nil && !rec.Met:
+		return rec, fmt.Errorf("press %s: held %v: %w", s, rec.Measured, ErrNotMet)
+	}
+	return rec, nil
+}
+
+// waitUntil waits for until or for d, whichever first.
+func (s *Solenoid) waitUntil(ctx context.Context, d time.Duration, until Until) (bool, error) {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	res := make(chan error, 1)
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				res <- fmt.Errorf("condition panicked: %v", r)
+			}
+		}()
+		res <- until(cctx)
+	}()
+	t := s.opts.Clock.NewTimer(d)
+	defer t.Stop()
+	select {
+	case err := <-res:
+		if err != nil {
+			if ctx.Err() != nil {
+				return false, context.Cause(ctx)
+			}
+			return false, fmt.Errorf("condition: %w", err)
+		}
+		return true, nil
+	case <-t.C():
+		return false, nil
+	case <-ctx.Done():
+		return false, context.Cause(ctx)
+	}
+}
+
+func (s *Solenoid) record(rec Record, until bool, interrupted error) {
+	kind := "hold"
+	if until {
+		kind = "hold-until"
+	}
+	attrs := map[string]string{
+		"requested":   rec.Requested.String(),
+		"measured":    rec.Measured.String(),
+		"on_latency":  rec.OnLatency.String(),
+		"off_latency": rec.OffLatency.String(),
+	}
+	if rec.AutoOff > 0 {
+		attrs["auto_off"] = rec.AutoOff.String()
+	}
+	if until {
+		attrs["met"] = fmt.Sprint(rec.Met)
+	}
+	if interrupted != nil {
+		kind += "-interrupted"
+		attrs["interrupted_by"] = interrupted.Error()
+	}
+	s.opts.Timeline.Add(timeline.Event{At: rec.Start, Dur: rec.Measured, Source: timeline.Press, Kind: kind,
+		Detail: fmt.Sprintf("%s held %v (requested %v)", s, rec.Measured, rec.Requested), Attrs: attrs})
+}
