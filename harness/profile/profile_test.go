@@ -23,8 +23,12 @@ func TestShippedProfilesLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", m, err)
 		}
-		if _, err := os.Stat(p.BootScriptPath()); err != nil {
-			t.Errorf("%s: boot script: %v", m, err)
+		// The seeded models are played by the virtual rig and need a boot
+		// script; others (a real bootloader under qemu) may have none.
+		if want[m] || p.BootScript != "" {
+			if _, err := os.Stat(p.BootScriptPath()); err != nil {
+				t.Errorf("%s: boot script: %v", m, err)
+			}
 		}
 		delete(want, m)
 	}

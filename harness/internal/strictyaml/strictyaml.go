@@ -95,7 +95,9 @@ func translate(file string, root *yaml.Node, err error) error {
 		if sm := unknownRe.FindStringSubmatch(e.Msg); sm != nil {
 			e.Msg = fmt.Sprintf("unknown key %q", sm[1])
 		} else if sm := typeRe.FindStringSubmatch(e.Msg); sm != nil {
-			e.Msg = fmt.Sprintf("value %q is a %s, want %s", sm[2], sm[1], friendlyType(sm[3]))
+			// The value itself is not echoed: it may be a password typed
+			// under the wrong key.
+			e.Msg = fmt.Sprintf("got a %s, want %s", yamlKind(sm[1]), friendlyType(sm[3]))
 			if k := keyAtLine(root, e.Line); k != "" {
 				e.Msg = fmt.Sprintf("key %q: %s", k, e.Msg)
 			}
@@ -191,4 +193,22 @@ func keyAtLine(n *yaml.Node, line int) string {
 		}
 	}
 	return ""
+}
+
+func yamlKind(tag string) string {
+	switch tag {
+	case "str":
+		return "string"
+	case "int":
+		return "whole number"
+	case "float":
+		return "number"
+	case "bool":
+		return "boolean"
+	case "seq":
+		return "list"
+	case "map":
+		return "mapping"
+	}
+	return tag
 }

@@ -22,7 +22,7 @@ func TestDecodeErrors(t *testing.T) {
 		name, in, want string
 	}{
 		{"unknown key", "name: a\nhodl: 3s\n", "f.yaml:2: unknown key \"hodl\""},
-		{"wrong type", "name: a\ncount: many\n", "f.yaml:2: key \"count\": value \"many\" is a str, want a whole number"},
+		{"wrong type", "name: a\ncount: many\n", "f.yaml:2: key \"count\": got a string, want a whole number"},
 		{"bad duration", "hold: soon\n", "f.yaml:1:"},
 		{"nested unknown", "items:\n  - key: x\n  - kye: y\n", "f.yaml:3: unknown key \"kye\""},
 		{"syntax", "name: [\n", "f.yaml:"},
