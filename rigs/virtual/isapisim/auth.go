@@ -1,15 +1,12 @@
 package isapisim
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/camrig/camrig/rigs/virtual/isapisim/wire"
 )
@@ -29,45 +26,6 @@ func (u *unit) users() map[string]userRecord {
 		}
 	}
 	return m
-}
-
-// nonce bookkeeping: a bounded set of issued nonces with the highest nonce
-// count seen, so a replayed Authorization is refused.
-const (
-	maxNonces = 64
-	nonceLife = 5 * time.Minute
-)
-
-type nonceState struct {
-	issued time.Time
-	lastNC uint64
-}
-
-func (u *unit) newNonce() string {
-	var b [16]byte
-	rand.Read(b[:])
-	n := hex.EncodeToString(b[:])
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	if len(u.nonceOrder) >= maxNonces {
-		delete(u.nonces, u.nonceOrder[0])
-		u.nonceOrder = u.nonceOrder[1:]
-	}
-	u.nonces[n] = &nonceState{issued: u.cfg.Now()}
-	u.nonceOrder = append(u.nonceOrder, n)
-	return n
-}
-
-// useNonce accepts nc for nonce once; false means stale or replayed.
-func (u *unit) useNonce(nonce string, nc uint64) bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	st := u.nonces[nonce]
-	if st == nil || u.cfg.Now().Sub(st.issued) > nonceLife || nc <= st.lastNC {
-		return false
-	}
-	st.lastNC = nc
-	return true
 }
 
 func remoteIP(r *http.Request) string {
@@ -120,7 +78,7 @@ func (u *unit) authenticate(w http.ResponseWriter, r *http.Request) (string, boo
 			return "", false
 		}
 	}
-	if !u.useNonce(p["nonce"], nc) {
+	if !u.nonces.Use(p["nonce"], nc) {
 		// Unknown, expired or replayed nonce: a new challenge, not a failure.
 		u.unauthorized(w, r, u.lock.check(key), false, true)
 		return "", false
@@ -142,7 +100,7 @@ func (u *unit) authenticate(w http.ResponseWriter, r *http.Request) (string, boo
 
 // unauthorized answers 401 with a fresh challenge and a <userCheck> body.
 func (u *unit) unauthorized(w http.ResponseWriter, r *http.Request, v verdict, illegal, stale bool) {
-	w.Header().Set("WWW-Authenticate", wire.WWWAuthenticate(u.srv.Realm(), u.newNonce(), stale))
+	w.Header().Set("WWW-Authenticate", wire.WWWAuthenticate(u.srv.Realm(), u.nonces.Issue(), stale))
 	u.writeUserCheck(w, http.StatusUnauthorized, v, illegal)
 }
 

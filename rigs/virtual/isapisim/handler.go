@@ -31,10 +31,10 @@ type unit struct {
 	lock    *lockout
 	actions chan action
 
-	mu         sync.Mutex
-	challenge  wire.Challenge
-	nonces     map[string]*nonceState
-	nonceOrder []string
+	nonces *wire.Nonces
+
+	mu        sync.Mutex
+	challenge wire.Challenge
 }
 
 func newUnit(s *Server, h device.Host) *unit {
@@ -43,7 +43,7 @@ func newUnit(s *Server, h device.Host) *unit {
 		srv: s, cfg: c, h: h, st: h.Config(), log: c.Log.With("unit", h.Name()),
 		lock:    newLockout(c.LockoutAttempts, time.Duration(float64(c.LockoutDuration)*c.Timescale), c.Now),
 		actions: make(chan action, 1),
-		nonces:  map[string]*nonceState{},
+		nonces:  &wire.Nonces{Now: c.Now},
 	}
 }
 
