@@ -17,6 +17,12 @@ import (
 const goodPassword = "Lab-Passw0rd"
 
 func newClient(t *testing.T, url, password string) *camera.Client {
+	return newClientTB(t, url, password)
+}
+
+func newClientB(b *testing.B, url string) *camera.Client { return newClientTB(b, url, goodPassword) }
+
+func newClientTB(t testing.TB, url, password string) *camera.Client {
 	t.Helper()
 	c, err := camera.New(camera.Config{Name: "cam-test", URL: url, User: "admin", Password: secret.Literal(password), Timeout: 5 * time.Second})
 	if err != nil {

@@ -1,6 +1,8 @@
 package nvr_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/camrig/camrig/harness/nvr"
@@ -116,4 +118,20 @@ func FuzzParseChannelStatusList(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkParseChannelStatusList64(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`<InputProxyChannelStatusList xmlns="http://www.hikvision.com/ver20/XMLSchema">`)
+	for i := 1; i <= 64; i++ {
+		fmt.Fprintf(&sb, `<InputProxyChannelStatus><id>%d</id><sourceInputPortDescriptor><proxyProtocol>HIKVISION</proxyProtocol><ipAddress>192.168.254.%d</ipAddress><managePortNo>8000</managePortNo><srcInputPort>1</srcInputPort><userName>admin</userName><streamType>auto</streamType></sourceInputPortDescriptor><online>true</online><chanDetectResult>connect</chanDetectResult></InputProxyChannelStatus>`, i, i)
+	}
+	sb.WriteString(`</InputProxyChannelStatusList>`)
+	body := []byte(sb.String())
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		if ss, err := nvr.ParseChannelStatusList(body); err != nil || len(ss) != 64 {
+			b.Fatal(err)
+		}
+	}
 }

@@ -113,9 +113,9 @@ func DigestResponse(d DigestChallenge, user, password, method, uri, nc, cnonce s
 }
 
 // quote renders a quoted-string, escaping '"' and '\'.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
+func quote(s string) string { return `"` + quoteEscaper.Replace(s) + `"` }
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // DigestAuthorization builds the Authorization header value. Its result
 // holds the request-digest: never log it.

@@ -108,9 +108,9 @@ func Response(ha1, nonce, nc, cnonce, qop, method, uri string) string {
 }
 
 // quote renders a quoted-string.
-func quote(s string) string {
-	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
-}
+func quote(s string) string { return `"` + quoteEscaper.Replace(s) + `"` }
+
+var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
 // WWWAuthenticate renders a Digest challenge header value.
 func WWWAuthenticate(realm, nonce string, stale bool) string {

@@ -5,6 +5,7 @@ import (
 	"crypto/rsa"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestSealOpenRoundTrip(t *testing.T) {
@@ -105,4 +106,27 @@ func FuzzNewChallenge(f *testing.F) {
 	f.Add(HexBase64([]byte{0xff, 0x01}))
 	f.Add("not base64")
 	f.Fuzz(func(t *testing.T, k string) { NewChallenge(k) })
+}
+
+func TestNonces(t *testing.T) {
+	now := time.Unix(0, 0)
+	n := &Nonces{Max: 2, Life: time.Minute, Now: func() time.Time { return now }}
+	a := n.Issue()
+	if !n.Use(a, 1) || n.Use(a, 1) || !n.Use(a, 3) || n.Use(a, 2) {
+		t.Fatal("nonce counts must strictly increase")
+	}
+	if n.Use("unknown", 1) {
+		t.Fatal("unknown nonce accepted")
+	}
+	b := n.Issue()
+	now = now.Add(2 * time.Minute)
+	if n.Use(b, 1) {
+		t.Fatal("expired nonce accepted")
+	}
+	now = time.Unix(0, 0)
+	n.Issue()
+	n.Issue() // evicts a and b
+	if n.Use(b, 5) {
+		t.Fatal("evicted nonce accepted")
+	}
 }
