@@ -38,6 +38,7 @@ import (
 // Channel detection results (chanDetectResult).
 const (
 	DetectConnect        = "connect"
+	DetectConnecting     = "connecting"
 	DetectBadPassword    = "errorUserNameOrPasswd"
 	DetectNetUnreachable = "netUnreachable"
 	DetectUnknownError   = "unknownError"
@@ -63,6 +64,13 @@ type Config struct {
 	Poll time.Duration
 	// ProbeTimeout bounds each HTTP exchange with a unit (default 2 s).
 	ProbeTimeout time.Duration
+	// ActivateAfter is how long a unit must have been seen inactive before
+	// the NVR activates it (real time; 0: at once). Real NVRs scan for new
+	// devices every few seconds, which leaves a harness a window to see a
+	// reset unit inactive; meanwhile the channel reports "connecting".
+	ActivateAfter time.Duration
+	// Now is the NVR's clock (default time.Now).
+	Now func() time.Time
 	// SourceIP is the address the NVR dials units from (default the IP of
 	// Addr), so IP-scoped lockouts tell it from the harness.
 	SourceIP string
@@ -98,6 +106,9 @@ type port struct {
 	detect  string
 	seen    bool // reachable at the last probe
 	loginOK bool // the last login was accepted
+	// inactiveSince is when the unit was first seen inactive (zero: it
+	// was active at the last probe).
+	inactiveSince time.Time
 }
 
 // New validates cfg.
@@ -141,6 +152,12 @@ func New(cfg Config) (*NVR, error) {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.ActivateAfter < 0 {
+		return nil, fmt.Errorf("nvrsim: negative activation delay %s", cfg.ActivateAfter)
 	}
 	return &NVR{
 		cfg: cfg, realm: "Network Video Recorder(" + cfg.Name + ")",
@@ -262,6 +279,8 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 		p.online, p.detect, p.seen, p.loginOK = online, detect, seen, loginOK
 		if seen {
 			p.channel = true
+		} else {
+			p.inactiveSince = time.Time{}
 		}
 	}
 	if !p.powered() {
@@ -279,6 +298,14 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 	wasSeen, wasOK, was := p.seen, p.loginOK, p.detect
 	n.mu.Unlock()
 	if !active {
+		now := n.cfg.Now()
+		if p.inactiveSince.IsZero() {
+			p.inactiveSince = now
+		}
+		if now.Sub(p.inactiveSince) < n.cfg.ActivateAfter {
+			set(false, DetectConnecting, true, false)
+			return
+		}
 		log.Info("nvr: activating the unit on its PoE port", "api", p.api)
 		if err := p.cam.activate(ctx); err != nil {
 			log.Warn("nvr: activation failed", "err", err)
@@ -287,6 +314,7 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 		}
 		wasSeen = false // log in afresh
 	}
+	p.inactiveSince = time.Time{}
 	if wasSeen {
 		// Still up since the last login: keep its verdict without logging
 		// in again (see the package comment).

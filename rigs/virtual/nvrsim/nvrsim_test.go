@@ -5,6 +5,7 @@ import (
 	"net"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/camrig/camrig/rigs/virtual/isapisim"
 	"github.com/camrig/camrig/rigs/virtual/isapisim/simtest"
@@ -99,5 +100,37 @@ func TestChannelSurvivesPowerLoss(t *testing.T) {
 	n.Probe(ctx)
 	if cs := n.Channels(); len(cs) != 1 || cs[0].Online || cs[0].Detect != nvrsim.DetectNetUnreachable {
 		t.Fatalf("after power loss: %+v", cs)
+	}
+}
+
+// With ActivateAfter, a reset unit stays inactive (channel "connecting")
+// for a while before the NVR takes it over.
+func TestActivateAfter(t *testing.T) {
+	cam := simtest.NewCamera(t, "cam", "127.0.0.53", isapisim.Config{Model: "m"})
+	now := time.Unix(0, 0)
+	c := base()
+	c.ActivateAfter = 5 * time.Second
+	c.Now = func() time.Time { return now }
+	n, err := nvrsim.New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Wire(1, cam.URL, cam.Powered); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	n.Probe(ctx)
+	now = now.Add(4 * time.Second)
+	n.Probe(ctx)
+	if cs := n.Channels(); len(cs) != 1 || cs[0].Online || cs[0].Detect != nvrsim.DetectConnecting {
+		t.Fatalf("before the delay: %+v", cs)
+	}
+	if v, _ := cam.Config().Get(isapisim.KeyActivated); v == "true" {
+		t.Fatal("activated before the delay")
+	}
+	now = now.Add(time.Second)
+	n.Probe(ctx)
+	if cs := n.Channels(); len(cs) != 1 || !cs[0].Online || cs[0].Detect != nvrsim.DetectConnect {
+		t.Fatalf("after the delay: %+v", cs)
 	}
 }
