@@ -170,7 +170,7 @@ func (d *httpDevice) get(ctx context.Context, op, target string) (*httpReply, er
 			// A short pause lets a plug that dropped the connection (an
 			// ESP8266 serving one client at a time) recover.
 			if err := clock.Wait(ctx, d.clk, time.Duration(attempt)*50*time.Millisecond); err != nil {
-				return nil, d.errorf(op, "%s: %v (after %v)", shown, err, last)
+				return nil, d.wrapf(op, err, "GET %s: %v (after %v)", shown, err, last)
 			}
 		}
 		rep, err := d.attempt(ctx, op, target)

@@ -18,9 +18,11 @@ package power
 // Pulse arms PulseTime<N> (0.1 s steps up to 11.1 s, whole seconds + 100
 // beyond, 64800 s at most; see EncodePulseTime) before switching on, so the
 // plug itself switches off. PulseTime is a persistent Tasmota setting that
-// applies to every later ON: this switch clears it again (PulseTime<N> 0) on
-// its next Set. A process killed mid-press leaves it armed, which on a press
-// line is the safe direction.
+// applies to every later ON, so a plain Set(true) first clears it
+// (PulseTime<N> 0) whenever one may be armed: after this switch's own Pulse,
+// and once per process, since a process killed mid-press leaves it armed
+// (on a press line, the safe direction). Set(false) never waits for that:
+// PulseTime only acts on an ON, and a release must be quick.
 
 import (
 	"bytes"
@@ -54,8 +56,10 @@ type Tasmota struct {
 	user string
 	pass secret.Secret // resolved; zero when the plug has no password
 
-	mu    sync.Mutex
-	armed bool // a PulseTime this switch set is still configured
+	mu sync.Mutex
+	// armed says a PulseTime may be configured on the plug: true until this
+	// process has cleared it, since an earlier one may have died mid-press.
+	armed bool
 }
 
 // NewTasmota validates cfg (url, channel 0-32, timeout, retries, password)
@@ -74,7 +78,7 @@ func NewTasmota(cfg Config, deps Deps) (*Tasmota, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tasmota %s: %v", base.Redacted(), err)
 	}
-	t := &Tasmota{channel: cfg.Channel, cmd: "Power", user: cfg.User}
+	t := &Tasmota{channel: cfg.Channel, cmd: "Power", user: cfg.User, armed: true}
 	if cfg.Channel > 0 {
 		t.cmd += strconv.Itoa(cfg.Channel)
 	}
@@ -113,15 +117,7 @@ func (t *Tasmota) Set(ctx context.Context, on bool) error {
 			return err
 		}
 	}
-	if err := t.power(ctx, op, on); err != nil {
-		return err
-	}
-	if !on {
-		// Released first (that is what must be quick), then the backstop
-		// is cleared so it cannot cut a later plain ON short.
-		return t.disarm(ctx, op)
-	}
-	return nil
+	return t.power(ctx, op, on)
 }
 
 // Get reads the relay state with the argument-less Power<N>.
@@ -160,7 +156,7 @@ func (t *Tasmota) Pulse(ctx context.Context, on bool, after time.Duration) error
 	return t.power(ctx, op, true)
 }
 
-// disarm clears a PulseTime this switch armed earlier.
+// disarm clears a PulseTime that may be armed, so a plain ON stays on.
 func (t *Tasmota) disarm(ctx context.Context, op string) error {
 	t.mu.Lock()
 	armed := t.armed

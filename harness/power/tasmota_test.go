@@ -16,22 +16,29 @@ import (
 const tasmotaPW = "pl&g=pw 7" // needs escaping in a query
 
 func TestTasmotaExactRequests(t *testing.T) {
+	const creds = "user=admin&password=pl%26g%3Dpw%207&"
 	for _, tc := range []struct {
 		name    string
 		channel int
 		pw      bool
 		on      bool
-		uri     string
+		uris    []string
 		reply   string
 	}{
-		{"single relay on", 0, true, true, "/cm?user=admin&password=pl%26g%3Dpw%207&cmnd=Power%20On", `{"POWER":"ON"}`},
-		{"single relay off", 0, true, false, "/cm?user=admin&password=pl%26g%3Dpw%207&cmnd=Power%20Off", `{"POWER":"OFF"}`},
-		{"relay 1 indexed reply", 1, true, true, "/cm?user=admin&password=pl%26g%3Dpw%207&cmnd=Power1%20On", `{"POWER1":"ON"}`},
-		{"relay 1 of a single-relay plug", 1, true, false, "/cm?user=admin&password=pl%26g%3Dpw%207&cmnd=Power1%20Off", `{"POWER":"OFF"}`},
-		{"relay 4 no password", 4, false, true, "/cm?cmnd=Power4%20On", `{"POWER4":"ON"}`},
+		{"single relay on", 0, true, true, []string{"/cm?" + creds + "cmnd=PulseTime1%200", "/cm?" + creds + "cmnd=Power%20On"}, `{"POWER":"ON"}`},
+		{"single relay off", 0, true, false, []string{"/cm?" + creds + "cmnd=Power%20Off"}, `{"POWER":"OFF"}`},
+		{"relay 1 indexed reply", 1, true, true, []string{"/cm?" + creds + "cmnd=PulseTime1%200", "/cm?" + creds + "cmnd=Power1%20On"}, `{"POWER1":"ON"}`},
+		{"relay 1 of a single-relay plug", 1, true, false, []string{"/cm?" + creds + "cmnd=Power1%20Off"}, `{"POWER":"OFF"}`},
+		{"relay 4 no password", 4, false, true, []string{"/cm?cmnd=PulseTime4%200", "/cm?cmnd=Power4%20On"}, `{"POWER4":"ON"}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			stub := newPlugStub(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, tc.reply) })
+			stub := newPlugStub(t, func(w http.ResponseWriter, r *http.Request) {
+				if c := r.URL.Query().Get("cmnd"); strings.HasPrefix(c, "PulseTime") {
+					fmt.Fprintf(w, `{"%s":{"Set":0,"Remaining":0}}`, strings.Fields(c)[0])
+					return
+				}
+				io.WriteString(w, tc.reply)
+			})
 			cfg := power.Config{URL: stub.URL, Channel: tc.channel}
 			if tc.pw {
 				t.Setenv("TASMOTA_PW", tasmotaPW)
@@ -42,12 +49,23 @@ func TestTasmotaExactRequests(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := sw.Set(context.Background(), tc.on); err != nil {
-				t.Fatal(err)
+			// Twice: a PulseTime possibly left by an earlier process is
+			// cleared once, not before every ON.
+			for range 2 {
+				if err := sw.Set(context.Background(), tc.on); err != nil {
+					t.Fatal(err)
+				}
 			}
-			reqs := stub.requests()
-			if len(reqs) != 1 || reqs[0].Method != "GET" || reqs[0].URI != tc.uri || reqs[0].Auth != "" {
-				t.Fatalf("requests = %+v, want one GET %s", reqs, tc.uri)
+			want := append(append([]string(nil), tc.uris...), tc.uris[len(tc.uris)-1])
+			var got []string
+			for _, r := range stub.requests() {
+				if r.Method != "GET" || r.Auth != "" {
+					t.Errorf("request %+v", r)
+				}
+				got = append(got, r.URI)
+			}
+			if strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Fatalf("requests\n got %v\nwant %v", got, want)
 			}
 			mustNotLeak(t, "log", logs.String(), "pl&g=pw 7")
 			mustNotLeak(t, "log", logs.String(), "pl%26g%3Dpw%207")
@@ -87,9 +105,9 @@ func TestTasmotaBadReplies(t *testing.T) {
 		{"old firmware auth warning", 200, `{"WARNING":"Need user=<username>&password=<password>"}`, "want key POWER1, got WARNING"},
 		{"unknown command", 200, `{"Command":"Unknown"}`, "got Command"},
 		{"other relay", 200, `{"POWER2":"ON"}`, "want key POWER1, got POWER2"},
-		{"state not switched", 200, `{"POWER1":"OFF"}`, "the plug reports off"},
-		{"lower-case state", 200, `{"POWER1":"on"}`, `POWER1 is "on"`},
-		{"extra key", 200, `{"POWER1":"ON","POWER2":"ON"}`, "exactly one key"},
+		{"state not switched", 200, `{"POWER1":"ON"}`, "the plug reports on"},
+		{"lower-case state", 200, `{"POWER1":"off"}`, `POWER1 is "off"`},
+		{"extra key", 200, `{"POWER1":"OFF","POWER2":"ON"}`, "exactly one key"},
 		{"not json", 200, `<html>busy</html>`, "not a JSON object"},
 		{"trailing junk", 200, `{"POWER1":"ON"} x`, "trailing data"},
 		{"empty", 200, ``, "an empty body"},
@@ -107,12 +125,12 @@ func TestTasmotaBadReplies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			err = sw.Set(context.Background(), true)
+			err = sw.Set(context.Background(), false)
 			if err == nil {
 				t.Fatal("accepted")
 			}
 			msg := err.Error()
-			for _, want := range []string{"tasmota:" + stub.URL + "#1: set on", "cmnd=Power1%20On", tc.want} {
+			for _, want := range []string{"tasmota:" + stub.URL + "#1: set off", "cmnd=Power1%20Off", tc.want} {
 				if !strings.Contains(msg, want) {
 					t.Errorf("error %q lacks %q", msg, want)
 				}
@@ -174,13 +192,13 @@ func TestTasmotaPulseArmsAndClearsPulseTime(t *testing.T) {
 	if err := sw.Set(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if err := sw.Set(ctx, true); err != nil { // nothing armed any more
+	if err := sw.Set(ctx, true); err != nil { // a plain ON clears the pulse first
 		t.Fatal(err)
 	}
 	want := []string{
 		"/cm?cmnd=PulseTime2%2015", "/cm?cmnd=Power2%20On",
-		"/cm?cmnd=Power2%20Off", "/cm?cmnd=PulseTime2%200",
-		"/cm?cmnd=Power2%20On",
+		"/cm?cmnd=Power2%20Off", // the release does not wait for the clear
+		"/cm?cmnd=PulseTime2%200", "/cm?cmnd=Power2%20On",
 	}
 	if got := stub.uris(); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("requests\n got %v\nwant %v", got, want)
@@ -229,6 +247,24 @@ func TestTasmotaPulseRejects(t *testing.T) {
 	}
 	if u := stub.uris(); len(u) != 1 {
 		t.Errorf("after a failed arm the relay must not be switched on; requests %v", u)
+	}
+}
+
+func TestTasmotaFailedClearStopsTheOn(t *testing.T) {
+	stub := newPlugStub(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "settings locked", http.StatusInternalServerError)
+	})
+	deps, _ := testDeps(t)
+	sw, err := power.NewTasmota(power.Config{URL: stub.URL, Channel: 1}, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sw.Set(context.Background(), true)
+	if err == nil || !strings.Contains(err.Error(), "set on: clear PulseTime: GET /cm?cmnd=PulseTime1%200: not HTTP 200: HTTP 500") {
+		t.Errorf("a failed clear must stop the ON and say so: %v", err)
+	}
+	if u := stub.uris(); len(u) != 1 {
+		t.Errorf("the relay was switched on with a PulseTime possibly armed; requests %v", u)
 	}
 }
 
