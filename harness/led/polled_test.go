@@ -11,6 +11,8 @@ import (
 	"github.com/camrig/camrig/harness/clock/clocktest"
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/led/ledtest"
+	"github.com/camrig/camrig/harness/power/powertest"
+	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/timeline"
 )
 
@@ -154,5 +156,39 @@ func TestCloseEndsWaitFor(t *testing.T) {
 	s.Close()
 	if err := <-got; !errors.Is(err, led.ErrClosed) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// Hold the button until the LED starts flashing: the sensor's condition
+// ends a PressUntil on the same fake clock.
+func TestUntilEndsAPress(t *testing.T) {
+	s, sig, f := polled(t, led.Options{})
+	sw := &powertest.Fake{Name: "relay#1"}
+	sol, err := press.New(sw, press.Options{MaxHold: time.Minute, Clock: f})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		rec press.Record
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		rec, err := sol.PressUntil(context.Background(), 30*time.Second, s.Until(led.Blinking))
+		done <- result{rec, err}
+	}()
+	<-f.Waiters() // the press's maximum-hold timer
+	sig.Blink(4, 0.5)
+	// Move time only until the sensor sees the blink: from then on the
+	// press releases at the current (fake) instant.
+	for s.State().Kind != led.Blinking {
+		step(f, 1)
+	}
+	r := <-done
+	if r.err != nil || !r.rec.Met || r.rec.Measured > time.Second || r.rec.Measured != f.Now().Sub(time.Unix(0, 0)) {
+		t.Fatalf("%+v, %v (now %v)", r.rec, r.err, f.Now())
+	}
+	if e := sw.Edges(); len(e) != 2 || e[1] {
+		t.Fatalf("edges %v", e)
 	}
 }

@@ -249,3 +249,12 @@ func (s *Sensor) poll(r Reader) {
 		}
 	}
 }
+
+// Until returns a condition for press.PressUntil: met when the LED is in
+// state want ("hold until the LED starts flashing").
+func (s *Sensor) Until(want Kind) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		_, err := s.WaitFor(ctx, want)
+		return err
+	}
+}
