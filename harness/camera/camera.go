@@ -6,7 +6,9 @@
 // Every call has a deadline on the injected clock, bodies are bounded and
 // parsed strictly (both ISAPI namespaces), and failures are typed:
 // errors.Is(err, ErrNotActivated | ErrUnauthorized | ErrLocked | ErrJunk),
-// errors.As(err, **StatusError | **LockedError | **AuthError | **JunkError).
+// and errors.As to a *StatusError, *LockedError, *AuthError or *JunkError
+// for the details. A deadline gives a *clock.DeadlineError
+// (errors.Is(err, context.DeadlineExceeded)).
 // No password or Digest response reaches a log, an error or the timeline.
 package camera
 
