@@ -335,3 +335,45 @@ func TestKilledClientReleasedByPlugTimer(t *testing.T) {
 		})
 	}
 }
+
+// Round-trip cost of one acknowledged switching on loopback: what a press
+// adds to its edges. Shelly reuses its Digest nonce, so it is one request.
+func BenchmarkSetAgainstVirtualPlugs(b *testing.B) {
+	tas, err := plugsim.StartTasmota(plugsim.TasmotaConfig{Password: "pw-b"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tas.Close()
+	she, err := plugsim.StartShelly(plugsim.ShellyConfig{Password: "pw-b"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer she.Close()
+	pw := filepath.Join(b.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("pw-b"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for _, cfg := range []power.Config{
+		{Driver: "tasmota", URL: tas.URL(), PasswordFile: pw},
+		{Driver: "shelly", URL: she.URL(), PasswordFile: pw},
+	} {
+		b.Run(cfg.Driver, func(b *testing.B) {
+			sw, err := power.Open(context.Background(), cfg, power.Deps{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer sw.(power.Closer).Close()
+			ctx := context.Background()
+			if err := sw.Set(ctx, false); err != nil { // warm: connection, nonce
+				b.Fatal(err)
+			}
+			on := false
+			for b.Loop() {
+				on = !on
+				if err := sw.Set(ctx, on); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
