@@ -1,4 +1,4 @@
-//go:build camrigdeps
+//go:build gpiotest
 
 package power_test
 

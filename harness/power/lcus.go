@@ -1,5 +1,3 @@
-//go:build camrigdeps
-
 package power
 
 import (

@@ -1,5 +1,3 @@
-//go:build camrigdeps
-
 package press_test
 
 // These tests press through the real numato backend on a pseudo-terminal
