@@ -258,3 +258,39 @@ func TestNumatoReopensAfterUnplug(t *testing.T) {
 		t.Fatalf("failures = %d, second board relay = %v", failures, second.Relay(0))
 	}
 }
+
+func TestSharedPortBaud(t *testing.T) {
+	port := plug(t, &boardtest.Numato{})
+	openSwitch(t, power.Config{Driver: "numato", Port: port, Channel: 0, Baud: 115200})
+	// No baud: shares the open port.
+	openSwitch(t, power.Config{Driver: "numato", Port: port, Channel: 1})
+	_, err := power.Open(context.Background(), power.Config{Driver: "numato", Port: port, Channel: 2, Baud: 9600}, power.Deps{})
+	if err == nil || !strings.Contains(err.Error(), "already open at 115200 baud; a binding asks for 9600") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// The last Close closes the port; a later Open starts afresh.
+func TestPortReopensAfterLastClose(t *testing.T) {
+	board := &boardtest.Numato{}
+	port := plug(t, board)
+	ctx := testCtx(t)
+	for range 2 {
+		sw, err := power.Open(ctx, power.Config{Driver: "numato", Port: port, Channel: 0}, power.Deps{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.Set(ctx, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.(power.Closer).Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := sw.(power.Closer).Close(); err != nil {
+			t.Fatal("second Close:", err)
+		}
+	}
+	if got := string(board.Received()); got != "relay on 0\rrelay on 0\r" {
+		t.Fatalf("received %q", got)
+	}
+}

@@ -32,12 +32,8 @@ type serialBoard struct {
 // openSerialBoard takes a reference on cfg.Port and opens it at once (an
 // empty transaction), so a missing or unreadable tty is reported by Open.
 func openSerialBoard(ctx context.Context, driver string, cfg Config, deps Deps, defaultBaud int) (*serialBoard, error) {
-	baud := cfg.Baud
-	if baud == 0 {
-		baud = defaultBaud
-	}
-	if baud < 0 {
-		return nil, fmt.Errorf("%s:%s: baud %d is negative", driver, cfg.Port, baud)
+	if cfg.Baud < 0 {
+		return nil, fmt.Errorf("%s:%s: baud %d is negative", driver, cfg.Port, cfg.Baud)
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
@@ -47,7 +43,7 @@ func openSerialBoard(ctx context.Context, driver string, cfg Config, deps Deps, 
 		return nil, fmt.Errorf("%s:%s: timeout %v is negative", driver, cfg.Port, timeout)
 	}
 	name := driver + ":" + cfg.Port
-	p, err := acquirePort(cfg.Port, baud, deps.Log)
+	p, err := acquirePort(cfg.Port, cfg.Baud, defaultBaud, deps.Log)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}

@@ -47,7 +47,10 @@ type sharedPort struct {
 // acquirePort returns the pool's port for path (a new reference). It does not
 // open the tty; the first transaction does (backends run an empty one from
 // their Open so a wrong path fails at rig.Open, not mid-procedure).
-func acquirePort(path string, baud int, log *slog.Logger) (*sharedPort, error) {
+// A binding that names no baud (0) shares the port at whatever rate it is
+// open at, or opens it at defaultBaud; one that names a different rate than
+// the open port is refused.
+func acquirePort(path string, baud, defaultBaud int, log *slog.Logger) (*sharedPort, error) {
 	if path == "" {
 		return nil, errors.New("no port given")
 	}
@@ -55,11 +58,14 @@ func acquirePort(path string, baud int, log *slog.Logger) (*sharedPort, error) {
 	poolMu.Lock()
 	defer poolMu.Unlock()
 	if p, ok := pool[key]; ok {
-		if p.baud != baud {
+		if baud != 0 && p.baud != baud {
 			return nil, fmt.Errorf("port %s is already open at %d baud; a binding asks for %d", path, p.baud, baud)
 		}
 		p.refs++
 		return p, nil
+	}
+	if baud == 0 {
+		baud = defaultBaud
 	}
 	p := &sharedPort{key: key, path: path, baud: baud, refs: 1, sem: make(chan struct{}, 1), log: log}
 	pool[key] = p
