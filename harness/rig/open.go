@@ -1,0 +1,197 @@
+package rig
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/secret"
+	"github.com/camrig/camrig/harness/timeline"
+)
+
+// Unit is one leased unit with its drivers open. Close it when done: it
+// leaves the unit in the rig's safe state (solenoid released, power off) and
+// gives the lease back.
+type Unit struct {
+	Name     string
+	Config   UnitConfig
+	Profile  *profile.Profile
+	Rig      *Rig
+	Clock    clock.Clock
+	Scale    clock.Scale
+	Timeline *timeline.Timeline
+	Log      *slog.Logger
+
+	Console *console.Console
+	Power   power.Switch
+
+	lease   *Lease
+	closers []func(ctx context.Context) error
+}
+
+// OpenOption tunes Open.
+type OpenOption func(*openOptions)
+
+type openOptions struct {
+	transcriptDir string
+	log           *slog.Logger
+	lease         *Lease
+}
+
+// WithTranscriptDir makes the console spill its transcript under dir.
+func WithTranscriptDir(dir string) OpenOption {
+	return func(o *openOptions) { o.transcriptDir = dir }
+}
+
+// WithLogger sets the logger handed to every driver.
+func WithLogger(l *slog.Logger) OpenOption { return func(o *openOptions) { o.log = l } }
+
+// WithLease opens under a lease the caller already holds (from LeaseAny).
+func WithLease(l *Lease) OpenOption { return func(o *openOptions) { o.lease = l } }
+
+// safeTimeout bounds restoring the safe state on Close: long enough for a
+// slow network plug, short enough that a dead board does not hang a run.
+const safeTimeout = 5 * time.Second
+
+// Open leases the named unit and opens its drivers. On any error everything
+// opened so far is closed again and the lease released.
+func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Unit, err error) {
+	o := openOptions{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	cfg, ok := r.Unit(name)
+	if !ok {
+		return nil, fmt.Errorf("rig %s has no unit %q (units: %v)", r.Name, name, r.UnitNames())
+	}
+	lease := o.lease
+	if lease == nil {
+		if lease, err = r.Lease(name); err != nil {
+			return nil, err
+		}
+	}
+	u = &Unit{
+		Name: name, Config: cfg, Profile: r.Profile(name), Rig: r,
+		Clock: r.clock(), Scale: r.Timescale, Timeline: timeline.New(name),
+		Log: o.log.With("unit", name), lease: lease,
+	}
+	defer func() {
+		if err != nil {
+			u.Close(context.Background())
+			u = nil
+		}
+	}()
+	deps := power.Deps{Clock: u.Clock, Log: u.Log}
+	if cfg.Power != nil {
+		sw, err := power.Open(ctx, *cfg.Power, deps)
+		if err != nil {
+			return nil, fmt.Errorf("unit %s power: %w", name, err)
+		}
+		u.Power = sw
+		u.addCloser(func(ctx context.Context) error {
+			// Off is the safe state of a unit's power unless the binding
+			// says otherwise.
+			return errors.Join(sw.Set(ctx, cfg.Power.SafeOn), closeSwitch(sw))
+		})
+	}
+	if cfg.Console.Port != "" {
+		copts := []console.Option{console.WithClock(u.Clock), console.WithTimeline(u.Timeline), console.WithLogger(u.Log)}
+		if o.transcriptDir != "" {
+			copts = append(copts, console.WithTranscriptDir(o.transcriptDir))
+		}
+		if s := u.secrets(); len(s) > 0 {
+			copts = append(copts, console.WithRedact(s...))
+		}
+		con, err := console.Open(ctx, console.Config{
+			Port: cfg.Console.Port, Baud: cfg.Console.Baud, DataBits: cfg.Console.DataBits,
+			Parity: cfg.Console.Parity, StopBits: cfg.Console.StopBits,
+		}, copts...)
+		if err != nil {
+			return nil, fmt.Errorf("unit %s console: %w", name, err)
+		}
+		u.Console = con
+		u.addCloser(func(context.Context) error { return con.Close() })
+	}
+	return u, nil
+}
+
+func closeSwitch(sw power.Switch) error {
+	if c, ok := sw.(power.Closer); ok {
+		return c.Close()
+	}
+	return nil
+}
+
+// secrets are the unit's credentials, for redaction of transcripts.
+func (u *Unit) secrets() []secret.Secret {
+	var out []secret.Secret
+	if u.Config.API != nil {
+		out = append(out, u.Config.API.Password)
+	}
+	if u.Rig.NVR != nil {
+		out = append(out, u.Rig.NVR.Password)
+	}
+	return out
+}
+
+func (u *Unit) addCloser(fn func(ctx context.Context) error) {
+	u.closers = append(u.closers, fn)
+}
+
+// Procedure returns the unit's drivers behind the interfaces procedures use.
+func (u *Unit) Procedure() *procedure.Unit {
+	p := &procedure.Unit{
+		Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+		Timeline: u.Timeline, Log: u.Log, Power: u.Power,
+	}
+	if u.Console != nil {
+		p.Console = u.Console
+	}
+	return p
+}
+
+// SaveTranscript writes the console transcript to dir/<name>, returning the
+// path. It is safe to call on a unit without a console.
+func (u *Unit) SaveTranscript(dir, name string) (string, error) {
+	if u.Console == nil {
+		return "", nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dir, name)
+	f, err := os.Create(path)
+	if err != nil {
+		return "", err
+	}
+	_, werr := u.Console.Transcript().WriteTo(f)
+	return path, errors.Join(werr, f.Close())
+}
+
+// Close restores the safe state (in reverse order of opening: solenoid
+// first, then power), closes every driver and releases the lease. It uses
+// its own deadline, not ctx alone, so a cancelled run still gets its unit
+// made safe.
+func (u *Unit) Close(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), safeTimeout)
+	defer cancel()
+	var errs []error
+	for i := len(u.closers) - 1; i >= 0; i-- {
+		errs = append(errs, u.closers[i](ctx))
+	}
+	u.closers = nil
+	if u.lease != nil {
+		errs = append(errs, u.lease.Release())
+		u.lease = nil
+	}
+	return errors.Join(errs...)
+}
