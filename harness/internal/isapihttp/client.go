@@ -129,13 +129,18 @@ func New(cfg Config) (*Client, error) {
 // would send the call elsewhere), explicit dial, header and idle timeouts,
 // no compression (so the body limit bounds what arrives) and no keep-alive
 // (a unit that reboots leaves no stale pooled connection behind).
+//
+// The per-call deadline is the primary bound; the transport's own timeouts
+// are backstops set a little past it so the call's typed deadline error
+// normally wins, and any transport timeout still surfaces as a
+// *clock.DeadlineError.
 func NewTransport(timeout time.Duration) *http.Transport {
-	dial := min(timeout, 5*time.Second)
+	dial := min(timeout+backstop, 5*time.Second)
 	return &http.Transport{
 		Proxy:                  nil,
 		DialContext:            (&net.Dialer{Timeout: dial}).DialContext,
 		TLSHandshakeTimeout:    dial,
-		ResponseHeaderTimeout:  timeout,
+		ResponseHeaderTimeout:  timeout + backstop,
 		ExpectContinueTimeout:  time.Second,
 		IdleConnTimeout:        10 * time.Second,
 		MaxResponseHeaderBytes: 32 << 10,
@@ -143,6 +148,9 @@ func NewTransport(timeout time.Duration) *http.Transport {
 		DisableKeepAlives:      true,
 	}
 }
+
+// backstop is how far past the call deadline the transport's timeouts sit.
+const backstop = time.Second
 
 // Peer names the device.
 func (c *Client) Peer() string { return c.cfg.Peer }
@@ -315,6 +323,10 @@ func (c *Client) transportError(ctx context.Context, call string, err error) err
 	}
 	if cause := context.Cause(ctx); cause != nil {
 		return fmt.Errorf("%s: %s: %w", c.cfg.Peer, call, cause)
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("%s: %s: %w (%v)", c.cfg.Peer, call, &clock.DeadlineError{What: "the transport", Allowed: c.cfg.Timeout}, err)
 	}
 	return fmt.Errorf("%s: %s: %w", c.cfg.Peer, call, err)
 }
