@@ -1,0 +1,345 @@
+package virtual
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The simulator reads the rig file with its own small structs: it is a
+// separate device and must not share the harness's assumptions. It is
+// lenient about keys it does not use (the harness is strict about those)
+// but reports what it does use clearly, naming file:line.
+
+// RigFile is the simulator's reading of a rig file.
+type RigFile struct {
+	Rig       string     `yaml:"rig"`
+	Timescale float64    `yaml:"timescale"`
+	StateDir  string     `yaml:"state_dir"`
+	Profiles  string     `yaml:"profiles"`
+	NVR       *NVRFile   `yaml:"nvr"`
+	Units     []UnitFile `yaml:"units"`
+	Sim       SimFile    `yaml:"sim"`
+
+	// File is the rig file's path.
+	File string `yaml:"-"`
+}
+
+// NVRFile is the rig's NVR binding.
+type NVRFile struct {
+	API          string `yaml:"api"`
+	User         string `yaml:"user"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+// UnitFile is one unit's bindings.
+type UnitFile struct {
+	Name    string      `yaml:"name"`
+	Profile string      `yaml:"profile"`
+	Console ConsoleFile `yaml:"console"`
+	Power   *Binding    `yaml:"power"`
+	Press   *Binding    `yaml:"press"`
+	LED     *LEDFile    `yaml:"led"`
+	API     *APIFile    `yaml:"api"`
+	NVRPort int         `yaml:"nvr_port"`
+
+	// Line is where the unit starts in the rig file.
+	Line int `yaml:"-"`
+}
+
+// ConsoleFile is a unit's UART binding.
+type ConsoleFile struct {
+	Port     string `yaml:"port"`
+	Baud     int    `yaml:"baud"`
+	DataBits int    `yaml:"data_bits"`
+	Parity   string `yaml:"parity"`
+	StopBits int    `yaml:"stop_bits"`
+}
+
+// Binding is a power or press binding.
+type Binding struct {
+	Driver    string `yaml:"driver"`
+	Port      string `yaml:"port"`
+	URL       string `yaml:"url"`
+	Channel   int    `yaml:"channel"`
+	ActiveLow bool   `yaml:"active_low"`
+}
+
+// LEDFile is a unit's LED sensor binding.
+type LEDFile struct {
+	Driver    string `yaml:"driver"`
+	Port      string `yaml:"port"`
+	Pin       string `yaml:"pin"`
+	ActiveLow bool   `yaml:"active_low"`
+}
+
+// APIFile is a unit's network API binding.
+type APIFile struct {
+	URL          string `yaml:"url"`
+	User         string `yaml:"user"`
+	PasswordFile string `yaml:"password_file"`
+}
+
+// SimFile is the rig file's `sim` section: device-side facts only the
+// simulator reads.
+type SimFile struct {
+	Numato NumatoSim `yaml:"numato"`
+	LCUS   LCUSSim   `yaml:"lcus"`
+}
+
+// NumatoSim is how the simulated Numato boards answer (unset: defaults).
+type NumatoSim struct {
+	Prompt  *string `yaml:"prompt"`
+	Echo    *bool   `yaml:"echo"`
+	EOL     *string `yaml:"eol"`
+	Error   string  `yaml:"error"`
+	Version string  `yaml:"version"`
+	ID      string  `yaml:"id"`
+	Relays  int     `yaml:"relays"`
+	GPIOs   int     `yaml:"gpios"`
+}
+
+// LCUSSim is how the simulated LCUS boards behave.
+type LCUSSim struct {
+	// StatusQuery (default true) answers 0xFF with CHn:ON/OFF lines.
+	StatusQuery *bool `yaml:"status_query"`
+	Channels    int   `yaml:"channels"`
+}
+
+// RigFileError is a problem with the rig file or a profile it names.
+type RigFileError struct {
+	File string
+	Line int
+	Msg  string
+}
+
+func (e *RigFileError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return fmt.Sprintf("%s: %s", e.File, e.Msg)
+}
+
+// StateDirEnv overrides the rig file's state_dir.
+const StateDirEnv = "CAMRIG_STATE_DIR"
+
+// reservedNames cannot be unit names: they name other secrets.
+var reservedNames = map[string]bool{"nvr": true}
+
+// LoadRigFile reads and checks a rig file. ${state_dir} is expanded in
+// every path and URL; $CAMRIG_STATE_DIR (or stateDir, if not empty)
+// overrides state_dir; a relative state_dir or profiles is relative to the
+// rig file.
+func LoadRigFile(path, stateDir string) (*RigFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, &RigFileError{File: path, Msg: err.Error()}
+	}
+	return ParseRigFile(path, data, stateDir)
+}
+
+// ParseRigFile is LoadRigFile on bytes already read.
+func ParseRigFile(path string, data []byte, stateDir string) (*RigFile, error) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, &RigFileError{File: path, Msg: yamlMsg(err)}
+	}
+	var rf RigFile
+	if err := root.Decode(&rf); err != nil {
+		return nil, &RigFileError{File: path, Msg: yamlMsg(err)}
+	}
+	rf.File = path
+	lines := unitLines(&root)
+	for i := range rf.Units {
+		if i < len(lines) {
+			rf.Units[i].Line = lines[i]
+		}
+	}
+	if err := rf.resolve(stateDir); err != nil {
+		return nil, err
+	}
+	if err := rf.check(); err != nil {
+		return nil, err
+	}
+	return &rf, nil
+}
+
+func yamlMsg(err error) string {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return strings.Join(te.Errors, "; ")
+	}
+	return err.Error()
+}
+
+// unitLines finds the line of each entry under `units`.
+func unitLines(root *yaml.Node) []int {
+	if root.Kind != yaml.DocumentNode || len(root.Content) == 0 || root.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	m := root.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == "units" && m.Content[i+1].Kind == yaml.SequenceNode {
+			var out []int
+			for _, u := range m.Content[i+1].Content {
+				out = append(out, u.Line)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// resolve applies the state_dir override and expands ${state_dir}.
+func (rf *RigFile) resolve(override string) error {
+	dir := filepath.Dir(rf.File)
+	switch {
+	case override != "":
+		rf.StateDir = override
+	case os.Getenv(StateDirEnv) != "":
+		rf.StateDir = os.Getenv(StateDirEnv)
+	}
+	if rf.StateDir == "" {
+		return &RigFileError{File: rf.File, Msg: "state_dir is missing (or set " + StateDirEnv + ")"}
+	}
+	if strings.Contains(rf.StateDir, "${") {
+		return &RigFileError{File: rf.File, Msg: "state_dir must not refer to a variable"}
+	}
+	if !filepath.IsAbs(rf.StateDir) {
+		rf.StateDir = filepath.Join(dir, rf.StateDir)
+	}
+	if rf.Profiles == "" {
+		rf.Profiles = "../fixtures/profiles"
+	}
+	if !filepath.IsAbs(rf.Profiles) {
+		rf.Profiles = filepath.Join(dir, rf.Profiles)
+	}
+	x := func(s *string) { *s = strings.ReplaceAll(*s, "${state_dir}", rf.StateDir) }
+	if rf.NVR != nil {
+		x(&rf.NVR.API)
+		x(&rf.NVR.PasswordFile)
+	}
+	for i := range rf.Units {
+		u := &rf.Units[i]
+		x(&u.Console.Port)
+		for _, b := range []*Binding{u.Power, u.Press} {
+			if b != nil {
+				x(&b.Port)
+				x(&b.URL)
+			}
+		}
+		if u.LED != nil {
+			x(&u.LED.Port)
+		}
+		if u.API != nil {
+			x(&u.API.URL)
+			x(&u.API.PasswordFile)
+		}
+	}
+	return nil
+}
+
+// check finds what would make the simulator wire the rig wrongly.
+func (rf *RigFile) check() error {
+	var errs []error
+	bad := func(line int, format string, a ...any) {
+		errs = append(errs, &RigFileError{File: rf.File, Line: line, Msg: fmt.Sprintf(format, a...)})
+	}
+	if rf.Timescale == 0 {
+		rf.Timescale = 1
+	}
+	if rf.Timescale <= 0 || rf.Timescale > 1 {
+		bad(0, "timescale %v out of range: want 0 < timescale <= 1", rf.Timescale)
+	}
+	if len(rf.Units) == 0 {
+		bad(0, "no units")
+	}
+	names := map[string]int{}
+	consoles := map[string]string{}
+	boardDriver := map[string]string{} // port -> numato | lcus
+	used := map[string]string{}        // "port#channel" or "port@pin" -> who
+	for i := range rf.Units {
+		u := &rf.Units[i]
+		who := fmt.Sprintf("unit %q", u.Name)
+		switch {
+		case u.Name == "":
+			bad(u.Line, "unit without a name")
+			continue
+		case reservedNames[u.Name]:
+			bad(u.Line, "unit name %q is reserved", u.Name)
+		case strings.ContainsAny(u.Name, `/\`) || strings.HasPrefix(u.Name, "."):
+			bad(u.Line, "unit name %q must not contain a path", u.Name)
+		}
+		if prev, dup := names[u.Name]; dup {
+			bad(u.Line, "unit %q again (first at line %d)", u.Name, prev)
+		}
+		names[u.Name] = u.Line
+		if u.Profile == "" || strings.ContainsAny(u.Profile, `/\`) {
+			bad(u.Line, "%s: profile %q: want a model name", who, u.Profile)
+		}
+		if u.Console.Port == "" {
+			bad(u.Line, "%s: console.port is missing", who)
+		} else if other, dup := consoles[u.Console.Port]; dup {
+			bad(u.Line, "%s: console.port %s is also %s's", who, u.Console.Port, other)
+		}
+		consoles[u.Console.Port] = u.Name
+		claim := func(driver, port, key, role string) {
+			if port == "" {
+				bad(u.Line, "%s: %s: %s needs a port", who, role, driver)
+				return
+			}
+			if d, ok := boardDriver[port]; ok && d != driver {
+				bad(u.Line, "%s: %s: port %s is a %s board, not %s", who, role, port, d, driver)
+				return
+			}
+			boardDriver[port] = driver
+			if prev, dup := used[key]; dup {
+				bad(u.Line, "%s: %s uses %s, already used by %s", who, role, key, prev)
+			}
+			used[key] = u.Name + " " + role
+		}
+		for _, rb := range []struct {
+			role string
+			b    *Binding
+		}{{"power", u.Power}, {"press", u.Press}} {
+			role, b := rb.role, rb.b
+			if b == nil {
+				continue
+			}
+			switch b.Driver {
+			case "numato":
+				if b.Channel < 0 || b.Channel > 31 {
+					bad(u.Line, "%s: %s: numato channel %d out of range 0-31", who, role, b.Channel)
+					continue
+				}
+				claim("numato", b.Port, fmt.Sprintf("%s relay %d", b.Port, b.Channel), role)
+			case "lcus":
+				if b.Channel < 1 || b.Channel > 255 {
+					bad(u.Line, "%s: %s: lcus channel %d out of range 1-255", who, role, b.Channel)
+					continue
+				}
+				claim("lcus", b.Port, fmt.Sprintf("%s channel %d", b.Port, b.Channel), role)
+			}
+		}
+		if l := u.LED; l != nil && l.Driver == "numato-gpio" {
+			pin, err := strconv.Atoi(l.Pin)
+			if err != nil || pin < 0 || pin > 31 {
+				bad(u.Line, "%s: led: numato-gpio pin %q: want 0-31", who, l.Pin)
+				continue
+			}
+			claim("numato", l.Port, fmt.Sprintf("%s gpio %d", l.Port, pin), "led")
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// numatoPin is the LED pin number (checked by check).
+func (l *LEDFile) numatoPin() int {
+	n, _ := strconv.Atoi(l.Pin)
+	return n
+}

@@ -1,0 +1,67 @@
+package virtual
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Run starts the rig, prints where each device is, runs until ctx ends
+// and then removes what it created.
+func Run(ctx context.Context, rigPath string, stdout io.Writer, opts ...Option) error {
+	r, err := Start(ctx, rigPath, opts...)
+	if err != nil {
+		return err
+	}
+	r.Describe(stdout)
+	fmt.Fprintln(stdout, "running; SIGINT (Ctrl+C) or SIGTERM stops the rig")
+	<-ctx.Done()
+	err = r.Close()
+	if err != nil {
+		fmt.Fprintf(stdout, "stopped, with errors while cleaning up: %v\n", err)
+		return err
+	}
+	fmt.Fprintln(stdout, "stopped; ptys, links and the state lock are removed")
+	return nil
+}
+
+// Describe prints one line per device: unit consoles, relay boards, API
+// and NVR endpoints (marked when no simulator serves them), then notes.
+func (r *Rig) Describe(w io.Writer) {
+	fmt.Fprintf(w, "virtual rig %q from %s: timescale %g, state %s\n", r.Name(), r.file.File, r.Timescale(), r.StateDir())
+	served := map[string]bool{}
+	devs := r.Devices()
+	for _, d := range devs {
+		served[d.Kind+"|"+d.Name] = true
+	}
+	line := func(d Device) {
+		fmt.Fprintf(w, "  %-6s %-8s %s %s\n", d.Kind, d.Name, d.Where, d.Detail)
+	}
+	for _, d := range devs {
+		if d.Kind == "unit" || d.Kind == "relay" {
+			line(d)
+		}
+	}
+	for _, uf := range r.file.Units {
+		if uf.API != nil && uf.API.URL != "" && !served["api|"+uf.Name] {
+			line(Device{Kind: "api", Name: uf.Name, Where: uf.API.URL, Detail: "(not served: no API simulator attached)"})
+		}
+	}
+	if n := r.file.NVR; n != nil && n.API != "" && !served["nvr|nvr"] {
+		line(Device{Kind: "nvr", Name: "nvr", Where: n.API, Detail: "(not served: no NVR simulator attached)"})
+	}
+	for _, d := range devs {
+		if d.Kind != "unit" && d.Kind != "relay" {
+			line(d)
+		}
+	}
+	names := []string{"nvr"}
+	for _, uf := range r.file.Units {
+		names = append(names, uf.Name)
+	}
+	fmt.Fprintf(w, "  secrets %s/{%s}\n", r.SecretsDir(), strings.Join(names, ","))
+	for _, n := range r.Notes() {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+}
