@@ -28,7 +28,7 @@ func loadProfile(t *testing.T, model string) *profile.Profile {
 
 // fakeUnit wires a power fake to a scripted console device: when power goes
 // on, the device prints script.
-func fakeUnit(t *testing.T, model string, clk clock.Clock, script func(d *consoletest.Device)) (*procedure.Unit, *powertest.Fake) {
+func fakeUnit(t *testing.T, model string, clk clock.Clock, script func(d *consoletest.Device)) (*procedure.Unit, *powertest.Fake, *consoletest.Device) {
 	t.Helper()
 	con, dev := consoletest.New(t, console.WithClock(clk))
 	sw := &powertest.Fake{Name: "fake-relay#0"}
@@ -40,11 +40,11 @@ func fakeUnit(t *testing.T, model string, clk clock.Clock, script func(d *consol
 	return &procedure.Unit{
 		Name: "cam1", Profile: loadProfile(t, model), Clock: clk, Scale: 0.01,
 		Timeline: timeline.New("cam1"), Power: sw, Console: con,
-	}, sw
+	}, sw, dev
 }
 
 func TestColdBootWaitsForReadyMarker(t *testing.T) {
-	u, sw := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, func(d *consoletest.Device) {
+	u, sw, _ := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, func(d *consoletest.Device) {
 		d.Print("U-Boot 1.3.4\r\nUBIFS (ubi0:0): recovery needed\r\n")
 		d.Print("Check dir /dav ok!\r\n")
 	})
@@ -72,7 +72,7 @@ func TestColdBootWaitsForReadyMarker(t *testing.T) {
 
 func TestBootDeadlineComesFromProfileTimesTimescale(t *testing.T) {
 	fake := clocktest.New(time.Unix(0, 0))
-	u, _ := fakeUnit(t, "hikvision-ds2cd", fake, func(d *consoletest.Device) {
+	u, _, _ := fakeUnit(t, "hikvision-ds2cd", fake, func(d *consoletest.Device) {
 		d.Print("U-Boot 1.3.4\r\nStarting kernel ...\r\n") // never ready
 	})
 	done := make(chan error, 1)
@@ -96,7 +96,7 @@ func TestBootDeadlineComesFromProfileTimesTimescale(t *testing.T) {
 }
 
 func TestBootFailsWhenPowerBoardFails(t *testing.T) {
-	u, sw := fakeUnit(t, "blink", clock.Real{}, nil)
+	u, sw, _ := fakeUnit(t, "blink", clock.Real{}, nil)
 	sw.Err = errors.New("numato:/dev/ttyACM0 channel 0: no answer")
 	if _, err := procedure.ColdBoot(context.Background(), u); err == nil || !strings.Contains(err.Error(), "no answer") {
 		t.Fatalf("err = %v", err)

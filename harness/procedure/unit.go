@@ -12,7 +12,9 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/timeline"
 )
@@ -37,6 +39,16 @@ type Unit struct {
 	Log      *slog.Logger
 	Power    power.Switch
 	Console  Console
+	// Press is the reset-button solenoid (nil: none wired).
+	Press press.Presser
+	// LED is the status-LED sensor (nil: none wired).
+	LED LED
+}
+
+// LED is what procedures need of an LED sensor.
+type LED interface {
+	WaitFor(ctx context.Context, want led.Kind) (led.State, error)
+	State() led.State
 }
 
 // D scales a profile duration by the rig's timescale.

@@ -1,0 +1,196 @@
+package procedure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/led"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/press"
+	"github.com/camrig/camrig/harness/profile"
+)
+
+// Reset is the evidence of one reset by the button.
+type Reset struct {
+	// Before is the boot that preceded the press (zero when the unit was
+	// already up).
+	Before Boot
+	Press  press.Record
+	// LED is the LED state that released the press (ReleaseOnLED models).
+	LED led.State
+	// After is the boot the reset caused.
+	After Boot
+}
+
+// ErrNoButton is returned for a procedure the unit's model cannot do.
+var ErrNoButton = errors.New("model has no such reset hold")
+
+// ResetOptions tune a reset procedure.
+type ResetOptions struct {
+	// Booted says the unit is already up; otherwise it is cold-booted
+	// first (the vendors press on a running unit).
+	Booted bool
+}
+
+func (u *Unit) needPress(w *profile.Window, what string) error {
+	if w == nil {
+		return fmt.Errorf("%s (%s): %w: %s", u.Name, u.Profile.Model, ErrNoButton, what)
+	}
+	if u.Press == nil {
+		return fmt.Errorf("%s: no solenoid wired (rig file: press)", u.Name)
+	}
+	return nil
+}
+
+func (u *Unit) bootFirst(ctx context.Context, o ResetOptions) (Boot, error) {
+	if o.Booted {
+		return Boot{}, nil
+	}
+	return ColdBoot(ctx, u)
+}
+
+// FactoryReset presses the reset button for the profile's factory hold on a
+// running unit and waits for it to come back through its factory-reset
+// path. Models that say release_on_led are released as soon as the status
+// LED starts flashing (never later than the window's max).
+func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
+	w := u.Profile.Holds.Factory
+	if err := u.needPress(w, "factory hold"); err != nil {
+		return Reset{}, err
+	}
+	var r Reset
+	var err error
+	if r.Before, err = u.bootFirst(ctx, o); err != nil {
+		return r, err
+	}
+	u.Console.Skip()
+	if u.Profile.Holds.ReleaseOnLED && u.LED != nil {
+		u.step("factory-hold", fmt.Sprintf("hold until the LED flashes (max %v)", w.Max))
+		r.Press, err = u.Press.PressUntil(ctx, u.D(w.Max), func(ctx context.Context) error {
+			st, err := u.LED.WaitFor(ctx, led.Blinking)
+			r.LED = st
+			return err
+		})
+		if err == nil && r.Press.Measured < u.D(w.Min)-tolerance(u) {
+			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
+		}
+	} else {
+		u.step("factory-hold", fmt.Sprintf("hold %v", w.Hold))
+		r.Press, err = u.Press.Press(ctx, u.D(w.Hold))
+	}
+	if err != nil {
+		return r, fmt.Errorf("%s: factory hold: %w", u.Name, err)
+	}
+	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
+		return r, err
+	}
+	if !r.After.Has("factory") {
+		return r, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
+	}
+	return r, nil
+}
+
+// RebootHold presses for the profile's reboot hold: the unit must restart
+// (reboot marker, then ready) without a factory reset.
+func RebootHold(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
+	w := u.Profile.Holds.Reboot
+	if err := u.needPress(w, "reboot hold"); err != nil {
+		return Reset{}, err
+	}
+	var r Reset
+	var err error
+	if r.Before, err = u.bootFirst(ctx, o); err != nil {
+		return r, err
+	}
+	u.Console.Skip()
+	u.step("reboot-hold", fmt.Sprintf("hold %v", w.Hold))
+	if r.Press, err = u.Press.Press(ctx, u.D(w.Hold)); err != nil {
+		return r, fmt.Errorf("%s: reboot hold: %w", u.Name, err)
+	}
+	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
+		return r, err
+	}
+	if r.After.Has("factory") {
+		return r, fmt.Errorf("%s: a reboot hold of %v factory-reset the unit", u.Name, w.Hold)
+	}
+	return r, nil
+}
+
+// PowerOnHold is the vendor variant "cut power, hold reset, restore power,
+// keep holding": the press starts with the unit off, power comes on during
+// the hold, and the hold goes on for the profile's power_on window.
+func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
+	w := u.Profile.Holds.PowerOn
+	if err := u.needPress(w, "power-on hold"); err != nil {
+		return Reset{}, err
+	}
+	var r Reset
+	if err := PowerOff(ctx, u); err != nil {
+		return r, err
+	}
+	if err := clock.Wait(ctx, u.Clock, u.D(u.Profile.Boot.OffTime)); err != nil {
+		return r, err
+	}
+	u.Console.Skip()
+	var poweredAt time.Time
+	u.step("power-on-hold", fmt.Sprintf("press, power on, keep holding %v", w.Hold))
+	// The condition powers the unit on, then holds for the window: the
+	// solenoid's own machinery releases afterwards, on every path.
+	rec, err := u.Press.PressUntil(ctx, u.D(w.Hold)+u.D(w.Hold), func(ctx context.Context) error {
+		if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
+			return err
+		}
+		poweredAt = u.Clock.Now()
+		return clock.Wait(ctx, u.Clock, u.D(w.Hold))
+	})
+	r.Press = rec
+	if err != nil {
+		return r, fmt.Errorf("%s: power-on hold: %w", u.Name, err)
+	}
+	if r.After, err = AwaitBoot(ctx, u, poweredAt); err != nil {
+		return r, err
+	}
+	if !r.After.Has("factory") {
+		return r, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
+	}
+	return r, nil
+}
+
+// Outage is the evidence of a power outage and the recovery after it.
+type Outage struct {
+	Before Boot
+	// Off is how long power was cut (real time).
+	Off   time.Duration
+	After Boot
+}
+
+// PowerOutage boots the unit, cuts its power for the profile's off time (as
+// a mains failure would) and restores it: the unit must boot again without a
+// factory reset.
+func PowerOutage(ctx context.Context, u *Unit, o ResetOptions) (Outage, error) {
+	var out Outage
+	var err error
+	if out.Before, err = u.bootFirst(ctx, o); err != nil {
+		return out, err
+	}
+	u.step("outage", fmt.Sprintf("power cut for %v", u.Profile.Boot.OffTime))
+	out.Off = u.D(u.Profile.Boot.OffTime)
+	u.Console.Skip()
+	if err := power.Cycle(ctx, u.Power, out.Off, u.Clock, u.Timeline); err != nil {
+		return out, err
+	}
+	if out.After, err = AwaitBoot(ctx, u, u.Clock.Now()); err != nil {
+		return out, err
+	}
+	if out.After.Has("factory") {
+		return out, fmt.Errorf("%s: a power outage factory-reset the unit", u.Name)
+	}
+	return out, nil
+}
+
+// tolerance is the slack allowed when comparing a measured hold with a
+// profile bound: a relay round trip at most, whatever the timescale.
+func tolerance(*Unit) time.Duration { return 5 * time.Millisecond }

@@ -1,0 +1,145 @@
+package procedure_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/console/consoletest"
+	"github.com/camrig/camrig/harness/press/presstest"
+	"github.com/camrig/camrig/harness/procedure"
+)
+
+// buttonUnit is a fake unit whose console reacts to power and to the
+// solenoid the way the profile says a real one does: boot on power-on, and
+// on release judge the hold against the profile's windows.
+type buttonUnit struct {
+	*procedure.Unit
+	dev   *consoletest.Device
+	press *presstest.Fake
+
+	mu        sync.Mutex
+	powered   bool
+	down      bool
+	downSince time.Time
+	// poweredWhileDown: power came on with the button held (the
+	// power-on-hold variant); the unit waits for the release to decide.
+	poweredWhileDown time.Time
+	holds            []time.Duration
+}
+
+func newButtonUnit(t *testing.T, model string) *buttonUnit {
+	t.Helper()
+	u, sw, dev := fakeUnit(t, model, clock.Real{}, nil)
+	b := &buttonUnit{Unit: u, dev: dev, press: &presstest.Fake{Name: "fake-solenoid", MaxHold: time.Minute}}
+	sw.OnSet = func(on bool) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		b.powered = on
+		switch {
+		case on && b.down:
+			b.poweredWhileDown = time.Now()
+			go b.dev.Print("U-Boot\r\n")
+		case on:
+			go b.dev.Print("U-Boot\r\n" + u.Profile.Boot.ReadyMarker + "\r\n")
+		}
+	}
+	b.press.Pressed = func(down bool) {
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		now := time.Now()
+		b.down = down
+		if down {
+			b.downSince = now
+			return
+		}
+		held := u.Scale.Unscale(now.Sub(b.downSince))
+		b.holds = append(b.holds, held)
+		if !b.powered {
+			return
+		}
+		h := u.Profile.Holds
+		if !b.poweredWhileDown.IsZero() {
+			afterPower := u.Scale.Unscale(now.Sub(b.poweredWhileDown))
+			b.poweredWhileDown = time.Time{}
+			marker := ""
+			if h.PowerOn != nil && afterPower >= h.PowerOn.Min {
+				marker = u.Profile.Boot.FactoryMarker + "\r\n"
+			}
+			go b.dev.Print(marker + u.Profile.Boot.ReadyMarker + "\r\n")
+			return
+		}
+		switch {
+		case h.Factory != nil && held >= h.Factory.Min:
+			go b.dev.Print(u.Profile.Boot.FactoryMarker + "\r\n" + u.Profile.Boot.ReadyMarker + "\r\n")
+		case h.Reboot != nil && held >= h.Reboot.Min:
+			go b.dev.Print(u.Profile.Boot.RebootMarker + "\r\n" + u.Profile.Boot.ReadyMarker + "\r\n")
+		}
+	}
+	u.Press = b.press
+	return b
+}
+
+func TestFactoryResetHoldsTheProfileHold(t *testing.T) {
+	b := newButtonUnit(t, "blink")
+	r, err := procedure.FactoryReset(context.Background(), b.Unit, procedure.ResetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := b.press.Records(); len(got) != 1 || got[0].Requested != 350*time.Millisecond {
+		t.Fatalf("press records = %+v, want one of 35 s x 0.01", got)
+	}
+	if !r.After.Has("factory") {
+		t.Fatalf("after = %+v", r.After)
+	}
+}
+
+func TestRebootHoldMustNotFactoryReset(t *testing.T) {
+	b := newButtonUnit(t, "blink")
+	if _, err := procedure.RebootHold(context.Background(), b.Unit, procedure.ResetOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	// A unit that wrongly factory-resets on a 5 s hold must fail the procedure.
+	b.Profile.Holds.Factory.Min = 4 * time.Second
+	_, err := procedure.RebootHold(context.Background(), b.Unit, procedure.ResetOptions{})
+	if err == nil || !strings.Contains(err.Error(), "factory-reset the unit") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestProceduresRefuseModelsWithoutTheHold(t *testing.T) {
+	b := newButtonUnit(t, "hikvision-ds2cd") // no reboot hold
+	if _, err := procedure.RebootHold(context.Background(), b.Unit, procedure.ResetOptions{}); !errors.Is(err, procedure.ErrNoButton) {
+		t.Fatalf("err = %v", err)
+	}
+	nb := newButtonUnit(t, "no-button")
+	if _, err := procedure.FactoryReset(context.Background(), nb.Unit, procedure.ResetOptions{}); !errors.Is(err, procedure.ErrNoButton) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPowerOnHoldPowersUpDuringTheHold(t *testing.T) {
+	b := newButtonUnit(t, "hikvision-ds2cd")
+	r, err := procedure.PowerOnHold(context.Background(), b.Unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Press.Measured < 120*time.Millisecond {
+		t.Fatalf("held %v, want at least the 12 s x 0.01 window after power-on", r.Press.Measured)
+	}
+}
+
+func TestPowerOutageKeepsTheUnit(t *testing.T) {
+	b := newButtonUnit(t, "generic-poe-ipc")
+	out, err := procedure.PowerOutage(context.Background(), b.Unit, procedure.ResetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Off != 100*time.Millisecond || out.After.Has("factory") {
+		t.Fatalf("outage = %+v", out)
+	}
+}
