@@ -28,9 +28,9 @@ type Host interface {
 type BootIO interface {
 	// Writer writes to the UART, paced at the current baud rate.
 	io.Writer
-	// ReadByte returns the next byte the harness sent, or ctx's error.
+	// ReadByteContext returns the next byte the harness sent, or ctx's error.
 	// ctx ends when the unit loses power.
-	ReadByte(ctx context.Context) (byte, error)
+	ReadByteContext(ctx context.Context) (byte, error)
 	// Baud is the current line rate.
 	Baud() int
 	// SetBaud changes the line rate, as U-Boot's `loady addr baud` does.
