@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/camrig/camrig/harness/camera"
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/nvr"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
@@ -33,6 +35,11 @@ type Unit struct {
 
 	Console *console.Console
 	Power   power.Switch
+	// Camera is the unit's network API (nil: no api binding).
+	Camera *camera.Client
+	// NVR is the rig's NVR (nil: none); NVRPort is the unit's port on it.
+	NVR     *nvr.Client
+	NVRPort int
 
 	lease   *Lease
 	closers []func(ctx context.Context) error
@@ -121,7 +128,35 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		u.Console = con
 		u.addCloser(func(context.Context) error { return con.Close() })
 	}
+	if cfg.API != nil {
+		c, err := camera.New(camera.Config{Name: name, URL: cfg.API.URL, User: cfg.API.User,
+			Password: cfg.API.Password, Clock: u.Clock, Log: u.Log, Timeline: u.Timeline})
+		if err != nil {
+			return nil, fmt.Errorf("unit %s api: %w", name, err)
+		}
+		u.Camera = c
+	}
+	if r.NVR != nil {
+		n, err := r.OpenNVR(u.Timeline, u.Log)
+		if err != nil {
+			return nil, err
+		}
+		u.NVR, u.NVRPort = n, cfg.NVRPort
+	}
 	return u, nil
+}
+
+// OpenNVR returns a client for the rig's NVR (nil, nil when it has none).
+func (r *Rig) OpenNVR(tl *timeline.Timeline, log *slog.Logger) (*nvr.Client, error) {
+	if r.NVR == nil {
+		return nil, nil
+	}
+	n, err := nvr.New(nvr.Config{URL: r.NVR.API, User: r.NVR.User, Password: r.NVR.Password,
+		Clock: r.clock(), Log: log, Timeline: tl})
+	if err != nil {
+		return nil, fmt.Errorf("rig %s nvr: %w", r.Name, err)
+	}
+	return n, nil
 }
 
 func closeSwitch(sw power.Switch) error {
