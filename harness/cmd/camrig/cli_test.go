@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// profilesDir is the checkout's fixtures/profiles, absolute so temp rig
+// files can point at it.
+func profilesDir(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "fixtures", "profiles"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// camrig runs the CLI in-process and returns its exit code and output.
+func camrig(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = runMain(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+// wantExit fails the test unless the command exited with want; it shows
+// both streams so a failure explains itself.
+func wantExit(t *testing.T, want int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	code, stdout, stderr := camrig(t, args...)
+	if code != want {
+		t.Fatalf("camrig %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, stdout, stderr)
+	}
+	return stdout, stderr
+}
+
+// writeRig writes a rig file with the given units section (YAML lines,
+// already indented under `units:`) into a fresh directory with its own lock
+// directory, so tests never contend with each other or a real run.
+func writeRig(t *testing.T, extraTop, units string) string {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rig.yaml")
+	data := "rig: test\ntimescale: 0.01\nprofiles: " + profilesDir(t) + "\nlock_dir: " + filepath.Join(dir, "locks") + "\n" +
+		extraTop + "units:\n" + units
+	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestParseAllowsPositionalWordsAmongFlags(t *testing.T) {
+	tests := []struct {
+		args     []string
+		wantPos  []string
+		wantUnit string
+		wantCode int
+		wantOK   bool
+	}{
+		{[]string{"on", "--unit", "cam1"}, []string{"on"}, "cam1", exitOK, true},
+		{[]string{"--unit", "cam1", "on"}, []string{"on"}, "cam1", exitOK, true},
+		{[]string{"--unit=cam1", "show", "blink"}, []string{"show", "blink"}, "cam1", exitOK, true},
+		{[]string{"a", "--", "--unit", "x"}, []string{"a", "--unit", "x"}, "", exitOK, true},
+		{[]string{"--nope"}, nil, "", exitUsage, false},
+		{[]string{"-h"}, nil, "", exitOK, false},
+		{[]string{"--unit"}, nil, "", exitUsage, false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stderr bytes.Buffer
+			f := newFlags("x", "about", &stderr).withUnit()
+			pos, code, ok := f.parse(tt.args)
+			if ok != tt.wantOK || code != tt.wantCode {
+				t.Fatalf("parse: ok=%v code=%d, want ok=%v code=%d (stderr %q)", ok, code, tt.wantOK, tt.wantCode, stderr.String())
+			}
+			if !ok {
+				return
+			}
+			if strings.Join(pos, "|") != strings.Join(tt.wantPos, "|") || f.unit != tt.wantUnit {
+				t.Fatalf("parse: pos %q unit %q, want %q %q", pos, f.unit, tt.wantPos, tt.wantUnit)
+			}
+		})
+	}
+}
+
+func TestDeviceDurationFlag(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+	}{
+		{"5s", false},
+		{"250ms", false},
+		{"0s", true},
+		{"-1s", true},
+		{"five", true},
+	}
+	for _, tt := range tests {
+		var d deviceDuration
+		err := d.Set(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("Set(%q) = %v, wantErr %v", tt.in, err, tt.wantErr)
+		}
+		if err == nil && (!d.set || d.String() != tt.in) {
+			t.Errorf("Set(%q): got %q set=%v", tt.in, d.String(), d.set)
+		}
+	}
+}
+
+func TestRealAndDeviceTimeRendering(t *testing.T) {
+	if got := realTime(5e9, 1); got != "5s" {
+		t.Errorf("realTime at scale 1 = %q", got)
+	}
+	if got := realTime(5e9, 0.01); got != "5s (50ms at timescale 0.01)" {
+		t.Errorf("realTime at scale 0.01 = %q", got)
+	}
+	if got := deviceTime(50e6, 0.01); got != "5s (50ms real)" {
+		t.Errorf("deviceTime at scale 0.01 = %q", got)
+	}
+}

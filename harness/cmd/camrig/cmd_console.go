@@ -1,0 +1,304 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/harness/secret"
+)
+
+func init() {
+	register(command{name: "console", summary: "watch a unit's UART, send to it, or wait for a pattern", run: runConsole})
+}
+
+// stdin is what the interactive console sends to the unit (tests replace it).
+var stdin io.Reader = os.Stdin
+
+const consoleAbout = `Without --expect or --send: streams the unit's console to stdout until
+Ctrl-C, sending each line typed on stdin followed by --eol.
+
+--send STR writes STR (Go escapes allowed: "\x15" is Ctrl+U) followed by --eol.
+--expect PATTERN then waits for PATTERN (a literal with Go escapes, or RE2
+with --regex), prints what arrived up to and including it, and exits 0, or
+exits 1 when --timeout passes first.
+--cycle power-cycles the unit once the console is open, so its whole boot is
+seen (--expect's timeout then defaults to the profile's boot deadline).
+Known credentials are replaced by [redacted] in what is printed.`
+
+type consoleOpts struct {
+	expect, send, eol string
+	regex, cycle      bool
+	timeout           deviceDuration
+}
+
+func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := newFlags("console --rig R --unit U [--cycle] [--send STR] [--expect PATTERN [--regex] [--timeout D]]", consoleAbout, stderr).withRig().withUnit()
+	var o consoleOpts
+	f.StringVar(&o.expect, "expect", "", "wait for this pattern, then exit 0 (1 when --timeout passes)")
+	f.BoolVar(&o.regex, "regex", false, "--expect is an RE2 regular expression")
+	f.StringVar(&o.send, "send", "", "send this string (Go escapes allowed) followed by --eol")
+	f.StringVar(&o.eol, "eol", "cr", "line ending after --send and stdin lines: cr, lf, crlf or none")
+	f.BoolVar(&o.cycle, "cycle", false, "power-cycle the unit (profile boot.off_time) once the console is open")
+	f.durationVar(&o.timeout, "timeout", "how long --expect waits (default: the profile's boot deadline)")
+	pos, code, ok := f.parse(args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return f.usageErr("unexpected arguments %q", pos)
+	}
+	eol, ok := lineEndings[o.eol]
+	if !ok {
+		return f.usageErr("--eol %q: want cr, lf, crlf or none", o.eol)
+	}
+	send, err := unescape(o.send)
+	if err != nil {
+		return f.usageErr("--send: %v", err)
+	}
+	pattern, err := o.pattern()
+	if err != nil {
+		return f.usageErr("--expect: %v", err)
+	}
+	if (o.timeout.set || o.regex) && o.expect == "" {
+		return f.usageErr("--timeout and --regex only apply to --expect")
+	}
+	r, name, code := f.rigAndUnit()
+	if code != exitOK {
+		return code
+	}
+	cfg, _ := r.Unit(name)
+	if cfg.Console.Port == "" {
+		return f.needUnitField(r, name, "console")
+	}
+	if o.cycle && cfg.Power == nil {
+		return f.needUnitField(r, name, "power (for --cycle)")
+	}
+	u, code := f.openUnit(ctx, r, name)
+	if code != exitOK {
+		return code
+	}
+	out := newScrubWriter(stdout, unitSecrets(u)...)
+	code = consoleSession(ctx, f, u, o, pattern, send, eol, out)
+	code = f.closeUnit(u, code)
+	if err := out.Flush(); err != nil && code == exitOK {
+		code = f.failure(err)
+	}
+	return code
+}
+
+var lineEndings = map[string]string{"cr": "\r", "lf": "\n", "crlf": "\r\n", "none": ""}
+
+func (o consoleOpts) pattern() (console.Pattern, error) {
+	if o.expect == "" {
+		return console.Pattern{}, nil
+	}
+	var p console.Pattern
+	if o.regex {
+		p = console.Re(o.expect)
+	} else {
+		lit, err := unescape(o.expect)
+		if err != nil {
+			return p, err
+		}
+		p = console.Lit(lit)
+	}
+	return p, p.Err()
+}
+
+func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, send, eol string, out io.Writer) int {
+	if o.cycle {
+		if err := power.Cycle(ctx, u.Power, u.Scale.Of(u.Profile.Boot.OffTime), u.Clock, u.Timeline); err != nil {
+			return f.failure(fmt.Errorf("unit %s: %w", u.Name, err))
+		}
+	}
+	if o.send != "" {
+		if _, err := u.Console.Write([]byte(send + eol)); err != nil {
+			return f.failure(err)
+		}
+	}
+	switch {
+	case o.expect != "":
+		return expectOnce(ctx, f, u, o, pattern, out)
+	case o.send != "":
+		return exitOK
+	}
+	return streamConsole(ctx, f, u, eol, out)
+}
+
+// expectOnce waits for pattern and prints what came up to and including
+// it. A timeout is exitFailed with the tail of what did arrive.
+func expectOnce(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, out io.Writer) int {
+	d := u.Profile.Boot.Deadline
+	if o.timeout.set {
+		d = o.timeout.d
+	}
+	if d <= 0 {
+		return f.usageErr("profile %s has no boot.deadline; give --timeout", u.Profile.Model)
+	}
+	ectx, cancel := clock.WithTimeout(ctx, u.Clock, u.Scale.Of(d), fmt.Sprintf("%s within %s", pattern, realTime(d, u.Scale)))
+	defer cancel()
+	m, err := u.Console.Expect(ectx, pattern)
+	if err != nil {
+		// The error's tail of received bytes is already redacted.
+		return f.failure(err)
+	}
+	if _, err := io.WriteString(out, m.Before+m.Text+"\n"); err != nil {
+		return f.failure(err)
+	}
+	return exitOK
+}
+
+// streamConsole copies the console to out and stdin lines to the unit
+// until ctx ends (Ctrl-C). It closes the console itself and waits for the
+// copy to finish, so every byte that arrived is printed before the unit is
+// left.
+func streamConsole(ctx context.Context, f *flags, u *rig.Unit, eol string, out io.Writer) int {
+	fmt.Fprintf(f.stderr, "camrig console: %s on %s; Ctrl-C to quit\n", u.Name, u.Console.Name())
+	copied := make(chan error, 1)
+	rd := u.Console.Reader()
+	go func() {
+		_, err := io.Copy(out, rd)
+		copied <- err
+	}()
+	sendErr := make(chan error, 1)
+	go func() {
+		// Nothing can interrupt a read of the terminal; this goroutine ends
+		// with stdin or with the process.
+		sc := bufio.NewScanner(stdin)
+		for sc.Scan() {
+			if _, err := u.Console.Write([]byte(sc.Text() + eol)); err != nil {
+				sendErr <- err
+				return
+			}
+		}
+	}()
+	code := exitOK
+	select {
+	case <-ctx.Done():
+	case err := <-sendErr:
+		code = f.failure(fmt.Errorf("sending to unit %s: %w", u.Name, err))
+	case err := <-copied:
+		// The reader ends on its own only when printing failed.
+		return f.failure(fmt.Errorf("unit %s console: printing: %v", u.Name, err))
+	}
+	// Closing ends the reader after the last byte that arrived.
+	if err := u.Console.Close(); err != nil && code == exitOK {
+		code = f.failure(err)
+	}
+	if err := <-copied; err != nil && code == exitOK {
+		code = f.failure(fmt.Errorf("unit %s console: printing: %v", u.Name, err))
+	}
+	return code
+}
+
+// unescape interprets Go escapes (\r, \n, \t, \\, \xHH, \uHHHH) in s so a
+// command line can carry control bytes such as Ctrl+U ("\x15").
+func unescape(s string) (string, error) {
+	var b strings.Builder
+	for s != "" {
+		r, multibyte, tail, err := strconv.UnquoteChar(s, 0)
+		if err != nil {
+			return "", fmt.Errorf("bad escape near %q (want Go escapes like \\r, \\x15)", s[:min(len(s), 6)])
+		}
+		if multibyte {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte(byte(r))
+		}
+		s = tail
+	}
+	return b.String(), nil
+}
+
+// unitSecrets are the credentials the unit's console might echo.
+func unitSecrets(u *rig.Unit) []secret.Secret {
+	var out []secret.Secret
+	if u.Config.API != nil {
+		out = append(out, u.Config.API.Password)
+	}
+	if u.Rig.NVR != nil {
+		out = append(out, u.Rig.NVR.Password)
+	}
+	return out
+}
+
+// scrubWriter replaces secret values in a byte stream. It holds back only
+// a tail that could be the start of a secret, so an interactive prompt
+// ("login: ") shows at once while a secret split across two writes is
+// still caught.
+type scrubWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	vals  [][]byte
+	carry []byte
+}
+
+// minSecret: shorter values are too likely to be ordinary text (as
+// secret.Scrub).
+const minSecret = 3
+
+func newScrubWriter(w io.Writer, secrets ...secret.Secret) *scrubWriter {
+	s := &scrubWriter{w: w}
+	for _, sec := range secrets {
+		if v, err := sec.Value(); err == nil && len(v) >= minSecret {
+			s.vals = append(s.vals, []byte(v))
+		}
+	}
+	return s
+}
+
+func (s *scrubWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.vals) == 0 {
+		return s.w.Write(p)
+	}
+	data := append(s.carry, p...)
+	for _, v := range s.vals {
+		data = bytes.ReplaceAll(data, v, []byte(secret.Redacted))
+	}
+	keep := s.partialSecret(data)
+	if _, err := s.w.Write(data[:len(data)-keep]); err != nil {
+		return 0, err
+	}
+	s.carry = append([]byte(nil), data[len(data)-keep:]...)
+	return len(p), nil
+}
+
+// partialSecret is the length of the longest tail of data that is a
+// proper prefix of a secret.
+func (s *scrubWriter) partialSecret(data []byte) int {
+	best := 0
+	for _, v := range s.vals {
+		for n := min(len(v)-1, len(data)); n > best; n-- {
+			if bytes.HasPrefix(v, data[len(data)-n:]) {
+				best = n
+				break
+			}
+		}
+	}
+	return best
+}
+
+// Flush writes a held-back tail: the stream ended, so it was no secret.
+func (s *scrubWriter) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.carry) == 0 {
+		return nil
+	}
+	_, err := s.w.Write(s.carry)
+	s.carry = nil
+	return err
+}
