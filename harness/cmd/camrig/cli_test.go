@@ -2,10 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/rigs/virtual"
 )
 
 // profilesDir is the checkout's fixtures/profiles, absolute so temp rig
@@ -121,3 +126,39 @@ func TestRealAndDeviceTimeRendering(t *testing.T) {
 		t.Errorf("deviceTime at scale 0.01 = %q", got)
 	}
 }
+
+// virtualRig writes a rig file for the simulator (units given as YAML lines
+// under `units:`, using ${state_dir} paths), starts the virtual rig on a
+// fresh state directory (CAMRIG_STATE_DIR, so the harness and the simulator
+// agree) and stops it when the test ends.
+func virtualRig(t *testing.T, units string) string {
+	t.Helper()
+	stateDir, err := os.MkdirTemp("", "camrig-cli-") // short: pty links stay readable
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(stateDir) })
+	t.Setenv(rig.StateDirEnv, stateDir)
+	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n", units)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	sim, err := virtual.Start(ctx, path)
+	if err != nil {
+		t.Fatalf("starting the virtual rig: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := sim.Close(); err != nil {
+			t.Errorf("stopping the virtual rig: %v", err)
+		}
+	})
+	return path
+}
+
+// virtualCam1 is one blink unit wired like rigs/virtual.yaml's cam1.
+const virtualCam1 = `  - name: cam1
+    profile: blink
+    console: {port: "${state_dir}/cam1.uart", baud: 115200}
+    power:   {driver: numato, port: "${state_dir}/relay-numato", channel: 0}
+    press:   {driver: numato, port: "${state_dir}/relay-numato", channel: 1, max_hold: 60s}
+    led:     {driver: numato-gpio, port: "${state_dir}/relay-numato", pin: 0}
+`

@@ -339,3 +339,22 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestConsoleCycleExpectOnVirtualRig watches a simulated unit boot over
+// its pty UART: --cycle powers it through the relay board once the console
+// is open, and --expect waits for the profile's ready marker.
+func TestConsoleCycleExpectOnVirtualRig(t *testing.T) {
+	rigPath := virtualRig(t, virtualCam1)
+	stdout, _ := wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--cycle", "--expect", "blink: app ready")
+	for _, want := range []string{"U-Boot 2013.07", "Starting kernel", "blink: app ready\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("boot log printed does not contain %q:\n%s", want, stdout)
+		}
+	}
+	// Without power the unit is silent: the same wait fails.
+	wantExit(t, exitOK, "power", "off", "--rig", rigPath, "--unit", "cam1")
+	_, stderr := wantExit(t, exitFailed, "console", "--rig", rigPath, "--unit", "cam1", "--expect", "blink: app ready")
+	if !strings.Contains(stderr, "deadline of 600ms") {
+		t.Errorf("the default timeout should be blink's 60s boot deadline, scaled:\n%s", stderr)
+	}
+}

@@ -135,3 +135,28 @@ func TestPowerBoardFailureIsExitFailedNamingTheUnit(t *testing.T) {
 		t.Errorf("stderr does not name the unit and action:\n%s", stderr)
 	}
 }
+
+// TestPowerOnVirtualRig drives a simulated unit's relay over the Numato
+// protocol on a pty: the state read back comes from the board.
+func TestPowerOnVirtualRig(t *testing.T) {
+	rigPath := virtualRig(t, virtualCam1)
+	steps := []struct {
+		args    []string
+		wantOut string
+	}{
+		{[]string{"status"}, "cam1: power off (numato:"},
+		{[]string{"on"}, "cam1: power on"},
+		{[]string{"status"}, "cam1: power on"},
+		{[]string{"cycle"}, "cam1: power cycled, off for 5s (50ms at timescale 0.01)\ncam1: power on"},
+		{[]string{"status"}, "cam1: power on"},
+		{[]string{"off"}, "cam1: power off"},
+		{[]string{"status"}, "cam1: power off"},
+	}
+	for _, s := range steps {
+		args := append([]string{"power", "--rig", rigPath, "--unit", "cam1"}, s.args...)
+		stdout, _ := wantExit(t, exitOK, args...)
+		if !strings.Contains(stdout, s.wantOut) {
+			t.Fatalf("camrig power %v: stdout %q does not contain %q", s.args, stdout, s.wantOut)
+		}
+	}
+}
