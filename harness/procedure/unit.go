@@ -56,7 +56,7 @@ func (u *Unit) D(d time.Duration) time.Duration { return u.Scale.Of(d) }
 
 func (u *Unit) log() *slog.Logger {
 	if u.Log == nil {
-		return slog.Default()
+		return slog.Default().With("unit", u.Name)
 	}
 	return u.Log
 }
@@ -64,7 +64,7 @@ func (u *Unit) log() *slog.Logger {
 // step records a procedure step on the timeline and in the log.
 func (u *Unit) step(kind, detail string) {
 	u.Timeline.Mark(u.Clock.Now(), timeline.Step, kind, detail)
-	u.log().Info(kind, "unit", u.Name, "detail", detail)
+	u.log().Info(kind, "detail", detail)
 }
 
 // within runs fn with a deadline of the scaled profile duration d on the

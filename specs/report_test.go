@@ -1,0 +1,65 @@
+package specs_test
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	. "github.com/onsi/ginkgo/v2"
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/camrig/camrig/reports"
+)
+
+// After the whole run (in the first parallel process, with every process's
+// results), write the HTML report and print one line per unit: what a lab
+// engineer reads first.
+var _ = ReportAfterSuite("camrig report", func(r Report) {
+	dir := outDir()
+	if err := reports.WriteDir(dir, []types.Report{r}); err != nil {
+		fmt.Fprintf(os.Stderr, "camrig: writing the HTML report: %v\n", err)
+	}
+	lines := map[string][]string{}
+	for _, s := range r.SpecReports {
+		unit := reports.Unit(s)
+		if unit == "" || s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		detail := entry(s, "boot")
+		if detail == "" {
+			detail = s.LeafNodeText
+		}
+		if s.State.Is(types.SpecStateFailureStates) {
+			detail = s.LeafNodeText + ": " + firstLine(s.Failure.Message)
+		}
+		lines[unit] = append(lines[unit], fmt.Sprintf("%-7s %s", strings.ToUpper(s.State.String()), detail))
+	}
+	units := make([]string, 0, len(lines))
+	for u := range lines {
+		units = append(units, u)
+	}
+	sort.Strings(units)
+	fmt.Printf("\ncamrig: rig %s, report %s/%s\n", theRig.Name, dir, reports.IndexFile)
+	for _, u := range units {
+		for _, l := range lines[u] {
+			fmt.Printf("  %-6s %s\n", u, l)
+		}
+	}
+})
+
+func entry(s types.SpecReport, name string) string {
+	for _, e := range s.ReportEntries {
+		if e.Name == name {
+			return e.StringRepresentation()
+		}
+	}
+	return ""
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
