@@ -198,27 +198,24 @@ func unitLines(root *yaml.Node) []int {
 // resolve applies the state_dir override and expands ${state_dir}.
 func (rf *RigFile) resolve(override string) error {
 	dir := filepath.Dir(rf.File)
+	// An override is relative to the working directory (it comes from a
+	// shell); state_dir and profiles in the file are relative to the file.
 	switch {
 	case override != "":
-		rf.StateDir = override
+		rf.StateDir = abs(".", override)
 	case os.Getenv(StateDirEnv) != "":
-		rf.StateDir = os.Getenv(StateDirEnv)
-	}
-	if rf.StateDir == "" {
+		rf.StateDir = abs(".", os.Getenv(StateDirEnv))
+	case strings.Contains(rf.StateDir, "${"):
+		return &RigFileError{File: rf.File, Msg: "state_dir must not refer to a variable"}
+	case rf.StateDir != "":
+		rf.StateDir = abs(dir, rf.StateDir)
+	default:
 		return &RigFileError{File: rf.File, Msg: "state_dir is missing (or set " + StateDirEnv + ")"}
 	}
-	if strings.Contains(rf.StateDir, "${") {
-		return &RigFileError{File: rf.File, Msg: "state_dir must not refer to a variable"}
-	}
-	if !filepath.IsAbs(rf.StateDir) {
-		rf.StateDir = filepath.Join(dir, rf.StateDir)
-	}
 	if rf.Profiles == "" {
-		rf.Profiles = "../fixtures/profiles"
+		rf.Profiles = filepath.Join("..", "fixtures", "profiles")
 	}
-	if !filepath.IsAbs(rf.Profiles) {
-		rf.Profiles = filepath.Join(dir, rf.Profiles)
-	}
+	rf.Profiles = abs(dir, rf.Profiles)
 	x := func(s *string) { *s = strings.ReplaceAll(*s, "${state_dir}", rf.StateDir) }
 	if rf.NVR != nil {
 		x(&rf.NVR.API)
@@ -242,6 +239,18 @@ func (rf *RigFile) resolve(override string) error {
 		}
 	}
 	return nil
+}
+
+// abs resolves path against dir and makes it absolute, so it means the
+// same wherever the process later runs.
+func abs(dir, path string) string {
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(dir, path)
+	}
+	if a, err := filepath.Abs(path); err == nil {
+		return a
+	}
+	return filepath.Clean(path)
 }
 
 // check finds what would make the simulator wire the rig wrongly.

@@ -38,9 +38,11 @@ func (r *Rig) Describe(w io.Writer) {
 	line := func(d Device) {
 		fmt.Fprintf(w, "  %-6s %-8s %s %s\n", d.Kind, d.Name, d.Where, d.Detail)
 	}
-	for _, d := range devs {
-		if d.Kind == "unit" || d.Kind == "relay" {
-			line(d)
+	for _, kind := range []string{"unit", "relay"} {
+		for _, d := range devs {
+			if d.Kind == kind {
+				line(d)
+			}
 		}
 	}
 	for _, uf := range r.file.Units {

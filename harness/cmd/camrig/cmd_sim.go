@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/camrig/camrig/rigs/virtual"
+)
+
+func init() {
+	register(command{name: "sim", summary: "run the virtual rig (simulated units and relay boards) until interrupted", run: runSim})
+}
+
+const simAbout = `Starts the virtual rig a rig file describes: simulated camera units whose
+consoles are pseudo-terminals, relay boards (Numato, LCUS) wired to their
+power inputs, reset-button solenoids and LEDs, and the passwords the rig's
+password_file entries name (under ${state_dir}/secrets). It prints where each
+device is, runs until SIGINT or SIGTERM, then removes the ptys, links and
+state lock it made (config stores and secrets stay for the next run).
+
+The rig file is first checked as the harness reads it, so a misspelt key
+fails here naming file:line.`
+
+func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := newFlags("sim --rig R [--state-dir D] [--timescale T]", simAbout, stderr).withRig()
+	var stateDir string
+	var timescale float64
+	f.StringVar(&stateDir, "state-dir", "", "state directory (default: $"+virtual.StateDirEnv+", else the rig file's state_dir)")
+	f.Float64Var(&timescale, "timescale", 0, "run at this timescale instead of the rig file's (0 < t <= 1)")
+	pos, code, ok := f.parse(args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return f.usageErr("unexpected argument %q", pos[0])
+	}
+	if timescale < 0 || timescale > 1 {
+		return f.usageErr("--timescale %v out of range: want 0 < t <= 1", timescale)
+	}
+	if stateDir != "" {
+		// The harness's reading of the file must agree with the simulator's.
+		if err := os.Setenv(virtual.StateDirEnv, stateDir); err != nil {
+			fmt.Fprintf(stderr, "camrig sim: %v\n", err)
+			return exitFailed
+		}
+	}
+	if _, code := f.loadRig(); code != exitOK {
+		return code
+	}
+	opts := []virtual.Option{virtual.WithLogger(f.logger()), virtual.WithStateDir(stateDir)}
+	if timescale != 0 {
+		opts = append(opts, virtual.WithTimescale(timescale))
+	}
+	err := virtual.Run(ctx, f.rigPath, stdout, opts...)
+	var rfe *virtual.RigFileError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &rfe):
+		fmt.Fprintf(stderr, "camrig sim: rig file %s does not load:\n%v\n", f.rigPath, err)
+		return exitRigFile
+	case errors.Is(err, virtual.ErrBusy):
+		fmt.Fprintf(stderr, "camrig sim: %v\n", err)
+		return exitBusy
+	}
+	fmt.Fprintf(stderr, "camrig sim: %v\n", err)
+	return exitFailed
+}

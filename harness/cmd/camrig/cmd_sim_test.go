@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/rigs/virtual"
+)
+
+const simRig = "../../../rigs/virtual.yaml"
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestSimRunsUntilCancelledAndCleansUp(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(virtual.StateDirEnv, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	var stdout, stderr lockedBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- runSim(ctx, []string{"--rig", simRig, "--state-dir", dir, "--timescale", "0.001"}, &stdout, &stderr)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(stdout.String(), "running;") {
+		select {
+		case code := <-done:
+			t.Fatalf("sim exited %d early:\n%s\n%s", code, stdout.String(), stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("sim did not report running:\n%s", stdout.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if target, err := os.Readlink(filepath.Join(dir, "cam2.uart")); err != nil || !strings.HasPrefix(target, "/dev/pts/") {
+		t.Fatalf("cam2.uart -> %q, %v", target, err)
+	}
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"unit   cam1", "relay  lcus", "timescale 0.001", "stopped;"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout.String())
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(dir, "cam2.uart")); !os.IsNotExist(err) {
+		t.Fatalf("cam2.uart left behind: %v", err)
+	}
+}
+
+func TestSimExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(virtual.StateDirEnv, "")
+	t.Setenv(rigEnv, "")
+	data, err := os.ReadFile(simRig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	misspelt := filepath.Join(dir, "misspelt.yaml")
+	// The copy lives elsewhere, so point its profiles back at the fixtures.
+	profiles, _ := filepath.Abs("../../../fixtures/profiles")
+	fixed := bytes.Replace(bytes.Replace(data, []byte("timescale:"), []byte("timescal:"), 1),
+		[]byte("profiles: ../fixtures/profiles"), []byte("profiles: "+profiles), 1)
+	os.WriteFile(misspelt, fixed, 0o644)
+
+	busyDir := t.TempDir()
+	r, err := virtual.Start(context.Background(), simRig, virtual.WithStateDir(busyDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no rig", []string{}, exitUsage, "--rig is required"},
+		{"stray argument", []string{"--rig", simRig, "now"}, exitUsage, "unexpected argument"},
+		{"bad timescale", []string{"--rig", simRig, "--timescale", "2"}, exitUsage, "out of range"},
+		{"misspelt key", []string{"--rig", misspelt, "--state-dir", t.TempDir()}, exitRigFile, "misspelt.yaml:"},
+		{"busy state dir", []string{"--rig", simRig, "--state-dir", busyDir}, exitBusy, "used by another simulator"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr lockedBuffer
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // if it starts at all, it stops at once
+			code := runSim(ctx, tc.args, &stdout, &stderr)
+			if code != tc.code || !strings.Contains(stderr.String(), tc.want) {
+				t.Fatalf("exit %d (want %d), stderr:\n%s", code, tc.code, stderr.String())
+			}
+		})
+	}
+}
