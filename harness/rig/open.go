@@ -12,10 +12,13 @@ import (
 	"github.com/camrig/camrig/harness/camera"
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/nvr"
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/safety"
 	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
 )
@@ -35,6 +38,10 @@ type Unit struct {
 
 	Console *console.Console
 	Power   power.Switch
+	// Press is the reset-button solenoid (nil: no press binding).
+	Press *press.Solenoid
+	// LED is the status-LED sensor (nil: no led binding).
+	LED *led.Sensor
 	// Camera is the unit's network API (nil: no api binding).
 	Camera *camera.Client
 	// NVR is the rig's NVR (nil: none); NVRPort is the unit's port on it.
@@ -104,11 +111,44 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 			return nil, fmt.Errorf("unit %s power: %w", name, err)
 		}
 		u.Power = sw
+		// Off is the safe state of a unit's power unless the binding says
+		// otherwise. The safety registry restores it on SIGINT/SIGTERM or
+		// a panic; Close restores it on every other way out.
+		unregister := safety.RegisterSwitch(sw, cfg.Power.SafeOn)
 		u.addCloser(func(ctx context.Context) error {
-			// Off is the safe state of a unit's power unless the binding
-			// says otherwise.
+			defer unregister()
 			return errors.Join(sw.Set(ctx, cfg.Power.SafeOn), closeSwitch(sw))
 		})
+	}
+	if cfg.Press != nil {
+		sw, err := power.Open(ctx, *cfg.Press, deps)
+		if err != nil {
+			return nil, fmt.Errorf("unit %s press: %w", name, err)
+		}
+		// max_hold bounds holds in profile time, like the holds it limits.
+		sol, err := press.New(sw, press.Options{MaxHold: u.Scale.Of(cfg.Press.MaxHold), Clock: u.Clock,
+			Timeline: u.Timeline, Log: u.Log})
+		if err != nil {
+			closeSwitch(sw)
+			return nil, fmt.Errorf("unit %s press: %w", name, err)
+		}
+		u.Press = sol
+		unregister := safety.RegisterSwitch(sw, false)
+		u.addCloser(func(ctx context.Context) error {
+			// Released is the solenoid's only safe state.
+			defer unregister()
+			return errors.Join(sw.Set(ctx, false), closeSwitch(sw))
+		})
+	}
+	if cfg.LED != nil {
+		s, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
+			ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll},
+			led.Options{Name: name + " led", Clock: u.Clock, Timeline: u.Timeline, Log: u.Log})
+		if err != nil {
+			return nil, fmt.Errorf("unit %s led: %w", name, err)
+		}
+		u.LED = s
+		u.addCloser(func(context.Context) error { return s.Close() })
 	}
 	if cfg.Console.Port != "" {
 		copts := []console.Option{console.WithClock(u.Clock), console.WithTimeline(u.Timeline), console.WithLogger(u.Log)}
@@ -190,6 +230,12 @@ func (u *Unit) Procedure() *procedure.Unit {
 	}
 	if u.Console != nil {
 		p.Console = u.Console
+	}
+	if u.Press != nil {
+		p.Press = u.Press
+	}
+	if u.LED != nil {
+		p.LED = u.LED
 	}
 	return p
 }
