@@ -87,8 +87,7 @@ func (u *UART) Buffered() int {
 }
 
 // ReadByteContext returns the next byte the harness sent, once it has
-// arrived at line rate, or ctx's error. (It is device.BootIO's ReadByte;
-// the name differs because go vet reserves ReadByte() for io.ByteReader.)
+// arrived at line rate, or ctx's error (device.BootIO).
 func (u *UART) ReadByteContext(ctx context.Context) (byte, error) {
 	return u.ReadByteUntil(ctx, nil)
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/rigs/virtual/device"
 	"github.com/camrig/camrig/rigs/virtual/pty"
 	"golang.org/x/sys/unix"
 )
@@ -267,3 +268,5 @@ func BenchmarkThreeUnitsStreaming(b *testing.B) {
 	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano()) * time.Nanosecond
 	b.ReportMetric(float64(cpu)/float64(wall)*100, "%cpu")
 }
+
+var _ device.BootIO = (*UART)(nil)

@@ -127,7 +127,7 @@ func (u *Unit) countdown(ctx context.Context, io *bootIO) (bool, error) {
 			cancel()
 		}
 		for !stopped {
-			b, err := io.ReadByte(tctx)
+			b, err := io.ReadByteContext(tctx)
 			if err != nil {
 				break
 			}

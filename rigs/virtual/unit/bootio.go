@@ -37,10 +37,9 @@ func (b *bootIO) Write(p []byte) (int, error) {
 	}
 }
 
-// ReadByte is device.BootIO's read: the next input byte, ending when ctx or
-// this boot ends. (go vet's stdmethods check objects to the name; the
-// signature is fixed by device.BootIO.)
-func (b *bootIO) ReadByte(ctx context.Context) (byte, error) {
+// ReadByteContext is device.BootIO's read: the next input byte, ending when
+// ctx or this boot ends.
+func (b *bootIO) ReadByteContext(ctx context.Context) (byte, error) {
 	return b.u.uart.ReadByteUntil(ctx, b.ctx.Done())
 }
 

@@ -103,7 +103,7 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 func (s *session) readLine(ctx context.Context) (line string, ok bool, err error) {
 	var buf []byte
 	for {
-		b, err := s.io.ReadByte(ctx)
+		b, err := s.io.ReadByteContext(ctx)
 		if err != nil {
 			return "", false, err
 		}
