@@ -23,7 +23,8 @@ const (
 )
 
 // KeepOnBasicReset are the key prefixes a basic factory reset keeps (network
-// settings and users), besides the bootloader environment.
+// settings and users), besides the bootloader environment, unless
+// SetBasicResetKeep says otherwise.
 var KeepOnBasicReset = []string{"network.", "users."}
 
 // boot plays the boot script for one generation. It returns when the
@@ -227,10 +228,16 @@ func (u *Unit) applyFactoryReset(io *bootIO) error {
 		return err
 	}
 	keep := []string{EnvPrefix}
-	if mode == "basic" {
+	var kept []string
+	u.mu.Lock()
+	basicKeep := u.basicKeep
+	u.mu.Unlock()
+	switch {
+	case mode == "basic" && basicKeep != nil:
+		kept = basicKeep(u.store)
+	case mode == "basic":
 		keep = append(keep, KeepOnBasicReset...)
 	}
-	var kept []string
 	for _, k := range u.store.Keys() {
 		for _, p := range keep {
 			if strings.HasPrefix(k, p) {

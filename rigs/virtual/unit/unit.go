@@ -111,23 +111,24 @@ type Unit struct {
 	// another's interruption.
 	writeMu sync.Mutex
 
-	mu       sync.Mutex
-	powered  bool
-	gen      uint64 // one per boot; a power cut or restart starts a new one
-	ctx      context.Context
-	cancel   context.CancelFunc
-	state    State
-	changed  chan struct{}
-	boots    int
-	commands map[string]device.Command
-	help     map[string]string
-	services []device.Service
-	fwcheck  device.FirmwareCheck
-	btnDown  bool
-	hold     *activeHold
-	edges    []ButtonEdge
-	holds    []Hold
-	closed   bool
+	mu        sync.Mutex
+	powered   bool
+	gen       uint64 // one per boot; a power cut or restart starts a new one
+	ctx       context.Context
+	cancel    context.CancelFunc
+	state     State
+	changed   chan struct{}
+	boots     int
+	commands  map[string]device.Command
+	help      map[string]string
+	services  []device.Service
+	fwcheck   device.FirmwareCheck
+	basicKeep func(*device.Store) []string
+	btnDown   bool
+	hold      *activeHold
+	edges     []ButtonEdge
+	holds     []Hold
+	closed    bool
 }
 
 // New makes a unit, powered off.
@@ -315,6 +316,16 @@ func (u *Unit) SetFirmwareCheck(c device.FirmwareCheck) {
 	u.fwcheck = c
 }
 
+// SetBasicResetKeep sets which keys a basic factory reset keeps (the
+// network API's notion of "network and users", e.g.
+// isapisim.BasicResetKeep); the bootloader environment is always kept.
+// nil restores the default (KeepOnBasicReset prefixes).
+func (u *Unit) SetBasicResetKeep(keep func(*device.Store) []string) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.basicKeep = keep
+}
+
 // SetPower switches the power input. On: the unit boots (and a reset
 // button already held counts from now: the hold-through-power-on
 // variant). Off: instant silence, services and commands cancelled, a hold
@@ -404,8 +415,9 @@ func (u *Unit) Reboot(reason string) {
 }
 
 // FactoryReset wipes the configuration and restarts (device.Host). full
-// returns the unit to the inactive factory state; basic keeps the keys
-// under "network." and "users.".
+// returns the unit to the inactive factory state; basic keeps what
+// SetBasicResetKeep says (default: keys under "network." and "users.").
+// The wipe happens at %factory of the next boot.
 func (u *Unit) FactoryReset(full bool) {
 	mode := "basic"
 	if full {
