@@ -83,7 +83,7 @@ func (c *Console) tryMatch(m *matcher) (Match, bool, <-chan struct{}) {
 		At:     at,
 		Offset: f.start,
 	}
-	c.cursor = f.end
+	c.setCursorLocked(f.end)
 	return match, true, t.changed
 }
 
@@ -94,8 +94,16 @@ func (c *Console) catchUpLocked() {
 	if c.cursor < c.tr.base {
 		c.log.Warn("console cursor fell out of the memory window; Expect skips the spilled bytes",
 			"skipped", c.tr.base-c.cursor, "window", c.tr.window)
-		c.cursor = c.tr.base
+		c.setCursorLocked(c.tr.base)
 	}
+}
+
+// setCursorLocked moves the cursor and tells the transcript which bytes are
+// still unconsumed, so it spills them only under memory pressure. Needs
+// expMu and tr.mu.
+func (c *Console) setCursorLocked(off int64) {
+	c.cursor = off
+	c.tr.keepFrom = off
 }
 
 func (c *Console) recordMatch(p Pattern, m Match) {

@@ -11,7 +11,9 @@ import (
 func (c *Console) Skip() {
 	c.expMu.Lock()
 	defer c.expMu.Unlock()
-	c.cursor = c.tr.Len()
+	c.tr.mu.Lock()
+	defer c.tr.mu.Unlock()
+	c.setCursorLocked(c.tr.base + int64(len(c.tr.buf)))
 }
 
 // ReadContext reads raw bytes after the cursor and consumes them, for
@@ -52,7 +54,7 @@ func (c *Console) readCursor(p []byte) (int, <-chan struct{}) {
 	defer t.mu.Unlock()
 	c.catchUpLocked()
 	n := copy(p, t.buf[c.cursor-t.base:])
-	c.cursor += int64(n)
+	c.setCursorLocked(c.cursor + int64(n))
 	return n, t.changed
 }
 

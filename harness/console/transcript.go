@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -25,8 +26,12 @@ type Transcript struct {
 	spill   *spill
 	dir     string
 	noSpill bool // spilling failed once; keep everything in memory
-	red     redactor
-	log     *slog.Logger
+	// keepFrom is the console's expect cursor: bytes from here on are not
+	// consumed yet (a waiting Expect may not have scanned them), so they
+	// spill only once memory reaches hardCapFactor windows.
+	keepFrom int64
+	red      redactor
+	log      *slog.Logger
 }
 
 // mark is the arrival time of the chunk starting at off.
@@ -44,12 +49,13 @@ type Chunk struct {
 
 func newTranscript(name string, o options) *Transcript {
 	return &Transcript{
-		name:    name,
-		window:  o.window,
-		changed: make(chan struct{}),
-		dir:     o.dir,
-		red:     newRedactor(o.secrets),
-		log:     o.log,
+		name:     name,
+		window:   o.window,
+		changed:  make(chan struct{}),
+		dir:      o.dir,
+		keepFrom: math.MaxInt64,
+		red:      newRedactor(o.secrets),
+		log:      o.log,
 	}
 }
 
@@ -63,12 +69,29 @@ func (t *Transcript) append(at time.Time, p []byte) {
 	t.marks = append(t.marks, mark{off: t.base + int64(len(t.buf)), at: at})
 	t.buf = append(t.buf, p...)
 	if len(t.buf) > t.window && !t.noSpill {
-		// Spill down to half the window so the copy below is amortised
-		// over many appends.
-		t.spillLocked(len(t.buf) - t.window/2)
+		t.maybeSpillLocked()
 	}
 	close(t.changed)
 	t.changed = make(chan struct{})
+}
+
+// hardCapFactor bounds memory when nobody consumes: past this many windows
+// even unconsumed bytes spill (and an Expect that fell that far behind
+// skips them, with a warning).
+const hardCapFactor = 4
+
+// maybeSpillLocked spills down to half the window (so the copy in
+// spillLocked is amortised over many appends), but not past unconsumed
+// bytes unless memory is at the hard cap.
+func (t *Transcript) maybeSpillLocked() {
+	n := len(t.buf) - t.window/2
+	if consumed := int(t.keepFrom - t.base); consumed < n && len(t.buf) < hardCapFactor*t.window {
+		if consumed < t.window/4 {
+			return // too little to be worth the copy; wait for more
+		}
+		n = consumed
+	}
+	t.spillLocked(n)
 }
 
 // spillLocked moves the oldest n in-memory bytes to the spill file.

@@ -173,3 +173,32 @@ func TestRedactWriterSafeCut(t *testing.T) {
 		}
 	}
 }
+
+func TestTranscriptKeepsUnconsumedBytesUntilHardCap(t *testing.T) {
+	const window = 1000
+	tr := testTranscript(t, window)
+	tr.keepFrom = 0 // an Expect waiting from the start
+	line := []byte(strings.Repeat("x", 99) + "\n")
+	for tr.Len() < hardCapFactor*window-100 {
+		tr.append(time.Unix(0, 0), line)
+	}
+	if tr.SpillPath() != "" || tr.InMemory() != int(tr.Len()) {
+		t.Fatalf("spilled unconsumed bytes below the hard cap: %d in memory of %d", tr.InMemory(), tr.Len())
+	}
+	// The consumer catches up: consumed bytes may go.
+	end := tr.Len()
+	tr.mu.Lock()
+	tr.keepFrom = end
+	tr.mu.Unlock()
+	tr.append(time.Unix(0, 0), line)
+	if tr.InMemory() > window {
+		t.Fatalf("consumed bytes kept: %d in memory", tr.InMemory())
+	}
+	// Nobody consumes any more: memory still stops at the hard cap.
+	for i := 0; i < 100; i++ {
+		tr.append(time.Unix(0, 0), line)
+		if tr.InMemory() > hardCapFactor*window+len(line) {
+			t.Fatalf("%d bytes in memory past the hard cap", tr.InMemory())
+		}
+	}
+}
