@@ -1,0 +1,123 @@
+package uboot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/console"
+)
+
+// CommandError is a bootloader command that failed or never finished.
+type CommandError struct {
+	Cmd string
+	// RC is the command's exit status ($?); -1 if it never finished.
+	RC int
+	// Output is what the command printed (line ends normalised to \n).
+	Output string
+	// Err is why the command never finished (a deadline, a lost console),
+	// or a reply that contradicts success; nil for a plain non-zero status.
+	Err error
+}
+
+func (e *CommandError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "uboot: %q", e.Cmd)
+	switch {
+	case e.Err != nil && e.RC > 0:
+		fmt.Fprintf(&b, " failed (exit status %d): %v", e.RC, e.Err)
+	case e.Err != nil:
+		fmt.Fprintf(&b, ": %v", e.Err)
+	default:
+		fmt.Fprintf(&b, " failed (exit status %d)", e.RC)
+	}
+	if said := Said(e.Output); said != "" {
+		b.WriteString("; the unit said: " + said)
+	}
+	return b.String()
+}
+
+func (e *CommandError) Unwrap() error { return e.Err }
+
+// Said quotes the last lines of bootloader output for an error message.
+func Said(out string) string {
+	out = strings.TrimSpace(out)
+	if out == "" {
+		return ""
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) > 6 {
+		lines = lines[len(lines)-6:]
+	}
+	s := strings.Join(lines, "\n")
+	if len(s) > 400 {
+		s = "..." + s[len(s)-400:]
+	}
+	return strconv.Quote(s)
+}
+
+// Run executes one command line at the prompt and returns what it printed.
+// A non-zero exit status is a *CommandError carrying the output. It is
+// bounded by the session's command timeout (and ctx).
+func (s *Session) Run(ctx context.Context, cmd string) (string, error) {
+	return s.RunFor(ctx, s.timeout, cmd)
+}
+
+// RunFor is Run with its own time allowance, for commands whose duration
+// grows with their size (erasing, writing, reading flash).
+//
+// Framing: the line sent is `cmd; echo __camrig_rc_N=$?` (U-Boot's hush
+// shell keeps the last exit status in $?). The echo of the typed line
+// shows `=$?`, the answer shows digits, so the two cannot be confused, and
+// N changes every command so a late reply to an earlier one cannot either.
+func (s *Session) RunFor(ctx context.Context, d time.Duration, cmd string) (string, error) {
+	if strings.ContainsAny(cmd, "\r\n") {
+		return "", &CommandError{Cmd: cmd, RC: -1, Err: fmt.Errorf("a command must be one line")}
+	}
+	s.seq++
+	marker := fmt.Sprintf("__camrig_rc_%d", s.seq)
+	tail := "echo " + marker + "=$?"
+	line := tail
+	if cmd != "" {
+		line = cmd + "; " + tail
+	}
+	ctx, cancel := clock.WithTimeout(ctx, s.clk, d, fmt.Sprintf("bootloader command %q to finish", cmd))
+	defer cancel()
+	start := s.clk.Now()
+	s.conn.Skip()
+	if err := s.conn.Send(ctx, line+"\r"); err != nil {
+		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
+	}
+	m, err := s.conn.Expect(ctx, console.Re(marker+`=(\d+)\r?\n`))
+	if err != nil {
+		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
+	}
+	out := commandOutput(m.Before, tail)
+	rc, _ := strconv.Atoi(m.Groups[0])
+	if _, err := s.conn.Expect(ctx, console.Lit(s.bl.Prompt)); err != nil {
+		return out, &CommandError{Cmd: cmd, RC: -1, Output: out, Err: fmt.Errorf("no prompt after the command: %w", err)}
+	}
+	s.tl.Span(start, s.clk.Now(), "console", "uboot.command", cmd)
+	if rc != 0 {
+		return out, &CommandError{Cmd: cmd, RC: rc, Output: out}
+	}
+	return out, nil
+}
+
+// commandOutput cuts the echo of the typed line (and anything before it,
+// such as stray prompts) off the text before the status marker.
+func commandOutput(before, echoTail string) string {
+	before = strings.ReplaceAll(before, "\r\n", "\n")
+	if i := strings.LastIndex(before, echoTail); i >= 0 {
+		rest := before[i+len(echoTail):]
+		if j := strings.IndexByte(rest, '\n'); j >= 0 {
+			before = rest[j+1:]
+		} else {
+			before = ""
+		}
+	}
+	return strings.TrimRight(before, "\r\n")
+}
