@@ -1,6 +1,8 @@
 package virtual
 
 import (
+	"time"
+
 	"log/slog"
 
 	"github.com/camrig/camrig/rigs/virtual/simclock"
@@ -17,6 +19,14 @@ type options struct {
 	clock     simclock.Clock
 	unitHooks []func(*unit.Unit) error
 	attach    []func(*Rig) error
+	uartTap   func(unit string, p []byte, at time.Time)
+}
+
+// WithUARTTap calls fn after each chunk a unit's UART put on its pty, with
+// the time it was written: benchmarks use it to time "the last byte of a
+// marker" at the device. fn must be quick and must not keep p.
+func WithUARTTap(fn func(unit string, p []byte, at time.Time)) Option {
+	return func(o *options) { o.uartTap = fn }
 }
 
 // WithLogger sends the simulator's logs to l (default: discarded).

@@ -15,6 +15,8 @@
 package virtual
 
 import (
+	"time"
+
 	"context"
 	"errors"
 	"fmt"
@@ -189,9 +191,14 @@ func (r *Rig) addUnit(uf *UnitFile, p *unit.Profile, s *unit.Script, o options) 
 		return fmt.Errorf("virtual rig: unit %s console: %w", uf.Name, err)
 	}
 	r.pairs = append(r.pairs, pair)
+	var tap func([]byte, time.Time)
+	if o.uartTap != nil {
+		name := uf.Name
+		tap = func(p []byte, at time.Time) { o.uartTap(name, p, at) }
+	}
 	line, err := uart.New(pair.Master, uart.Config{
 		Baud: uf.Console.Baud, DataBits: uf.Console.DataBits, Parity: uf.Console.Parity, StopBits: uf.Console.StopBits,
-		Logger: r.log.With("unit", uf.Name),
+		Logger: r.log.With("unit", uf.Name), Tap: tap,
 	})
 	if err != nil {
 		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q console: %v", uf.Name, err)}
