@@ -51,7 +51,9 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
 func WithTranscriptDir(dir string) Option { return func(o *options) { o.dir = dir } }
 
 // WithWindow sets how many bytes the transcript keeps in memory (default
-// DefaultWindow). Expect sees only this window; a smaller one suits soaks.
+// DefaultWindow). Bytes Expect has not consumed yet stay in memory up to
+// four windows; beyond that they spill too and Expect skips them (with a
+// warning). Expect sees only what is in memory.
 func WithWindow(bytes int) Option {
 	return func(o *options) {
 		if bytes > 0 {

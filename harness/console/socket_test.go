@@ -58,11 +58,20 @@ func TestTCPConsoleAndReconnect(t *testing.T) {
 	if err := c.SetBaud(9600); err != nil {
 		t.Fatalf("SetBaud on a socket: %v", err)
 	}
-	// qemu restarts: the connection drops, the console redials.
+	// qemu quits: listener and connection go, so the console stays
+	// disconnected (redials are refused) until qemu is back.
+	addr := l.Addr().String()
+	l.Close()
 	(<-conns).Close()
 	if _, err := c.Expect(ctx, Lit("never")); !errors.Is(err, ErrDisconnected) {
 		t.Fatalf("after server hangup: %v", err)
 	}
+	l2, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l2.Close()
+	serveOnce(t, l2, "U-Boot 2024.01\r\n=> ")
 	if err := c.WaitConnected(ctx); err != nil {
 		t.Fatal(err)
 	}
