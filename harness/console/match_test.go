@@ -88,7 +88,7 @@ func TestMatcherResumesWithoutRescanning(t *testing.T) {
 }
 
 func TestPatternErrors(t *testing.T) {
-	for _, p := range []Pattern{Lit(""), Re(`(`), {}} {
+	for _, p := range []Pattern{Lit(""), Re(""), Re(`(`), {}} {
 		if p.Err() == nil {
 			t.Errorf("%v: no error", p)
 		}

@@ -16,17 +16,16 @@ const DefaultWindow = 1 << 20
 type Option func(*options)
 
 type options struct {
-	clk      clock.Clock
-	tl       *timeline.Timeline
-	log      *slog.Logger
-	dir      string
-	window   int
-	secrets  []secret.Secret
-	readSize int
+	clk     clock.Clock
+	tl      *timeline.Timeline
+	log     *slog.Logger
+	dir     string
+	window  int
+	secrets []secret.Secret
 }
 
 func buildOptions(opts []Option) options {
-	o := options{clk: clock.Real{}, window: DefaultWindow, readSize: 4096}
+	o := options{clk: clock.Real{}, window: DefaultWindow}
 	for _, f := range opts {
 		f(&o)
 	}

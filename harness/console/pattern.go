@@ -34,6 +34,10 @@ func Lit(s string) Pattern {
 // reported by Expect, naming the pattern.
 func Re(expr string) Pattern {
 	p := Pattern{src: "/" + expr + "/"}
+	if expr == "" {
+		p.err = errors.New("empty regular expression pattern")
+		return p
+	}
 	re, err := regexp.Compile("(?m)" + expr)
 	if err != nil {
 		p.err = fmt.Errorf("pattern %s: %w", p.src, err)
