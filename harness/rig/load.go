@@ -52,6 +52,12 @@ func Parse(file string, data []byte) (*Rig, error) {
 	}
 	r.ProfilesDir = profilesDir(p, rigDir, f.Profiles)
 	r.LockDir = lockDir(rigDir, f.LockDir, f.Rig)
+	if f.LockDir == "" && f.Virtual && r.StateDir != "" {
+		// A virtual rig's units are the ones its state directory holds:
+		// two simulators on two state directories (parallel test
+		// packages) are two rigs and must not contend for one lease.
+		r.LockDir = filepath.Join(r.StateDir, "locks")
+	}
 	if f.NVR != nil {
 		r.NVR = checkNVR(p, f.NVR, f.Virtual)
 	}
