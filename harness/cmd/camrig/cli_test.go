@@ -131,7 +131,7 @@ func TestRealAndDeviceTimeRendering(t *testing.T) {
 // under `units:`, using ${state_dir} paths), starts the virtual rig on a
 // fresh state directory (CAMRIG_STATE_DIR, so the harness and the simulator
 // agree) and stops it when the test ends.
-func virtualRig(t *testing.T, units string) string {
+func virtualRig(t *testing.T, units string) (string, *virtual.Rig) {
 	t.Helper()
 	stateDir, err := os.MkdirTemp("", "camrig-cli-") // short: pty links stay readable
 	if err != nil {
@@ -151,7 +151,7 @@ func virtualRig(t *testing.T, units string) string {
 			t.Errorf("stopping the virtual rig: %v", err)
 		}
 	})
-	return path
+	return path, sim
 }
 
 // virtualCam1 is one blink unit wired like rigs/virtual.yaml's cam1.

@@ -344,7 +344,7 @@ func (s *syncBuffer) String() string {
 // its pty UART: --cycle powers it through the relay board once the console
 // is open, and --expect waits for the profile's ready marker.
 func TestConsoleCycleExpectOnVirtualRig(t *testing.T) {
-	rigPath := virtualRig(t, virtualCam1)
+	rigPath, _ := virtualRig(t, virtualCam1)
 	stdout, _ := wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--cycle", "--expect", "blink: app ready")
 	for _, want := range []string{"U-Boot 2013.07", "Starting kernel", "blink: app ready\n"} {
 		if !strings.Contains(stdout, want) {

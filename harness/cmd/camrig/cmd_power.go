@@ -126,11 +126,7 @@ func (l *powerLine) status(ctx context.Context, f *flags, stdout io.Writer) int 
 }
 
 func (l *powerLine) close(f *flags, code int) int {
-	var cerr error
-	if c, ok := l.sw.(power.Closer); ok {
-		cerr = c.Close()
-	}
-	if err := errors.Join(cerr, l.lease.Release()); err != nil {
+	if err := errors.Join(closeLine(l.sw), l.lease.Release()); err != nil {
 		fmt.Fprintf(f.stderr, "camrig %s: leaving unit %s: %v\n", f.Name(), l.unit, err)
 		if code == exitOK {
 			return exitFailed

@@ -139,7 +139,7 @@ func TestPowerBoardFailureIsExitFailedNamingTheUnit(t *testing.T) {
 // TestPowerOnVirtualRig drives a simulated unit's relay over the Numato
 // protocol on a pty: the state read back comes from the board.
 func TestPowerOnVirtualRig(t *testing.T) {
-	rigPath := virtualRig(t, virtualCam1)
+	rigPath, _ := virtualRig(t, virtualCam1)
 	steps := []struct {
 		args    []string
 		wantOut string

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/led"
+)
+
+func init() {
+	register(command{name: "led", summary: "read a unit's status LED: on, off or blinking (Hz)", run: runLED})
+}
+
+const ledAbout = `Watches the unit's status LED through its led binding and prints what it
+does: steady on, steady off, or blinking with the measured frequency.
+
+--watch is the observation window, in real time (an LED blinks at its
+physical rate whatever the rig's timescale): a level must hold for a whole
+window to count as steady, and a blink needs a full period inside it. The
+command prints the first decided state, within two windows. The unit's
+power is left as it is.`
+
+func runLED(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	f := newFlags("led --rig R --unit U [--watch D]", ledAbout, stderr).withRig().withUnit()
+	watch := f.Duration("watch", led.DefaultWindow, "observation window (real time)")
+	pos, code, ok := f.parse(args)
+	if !ok {
+		return code
+	}
+	if len(pos) > 0 {
+		return f.usageErr("unexpected arguments %q", pos)
+	}
+	if *watch <= 0 {
+		return f.usageErr("--watch %v is not positive", *watch)
+	}
+	r, name, code := f.rigAndUnit()
+	if code != exitOK {
+		return code
+	}
+	cfg, _ := r.Unit(name)
+	if cfg.LED == nil {
+		return f.needUnitField(r, name, "led")
+	}
+	lease, err := r.Lease(name)
+	if err != nil {
+		return f.failure(err)
+	}
+	defer func() {
+		if err := lease.Release(); err != nil {
+			fmt.Fprintf(stderr, "camrig led: releasing unit %s: %v\n", name, err)
+		}
+	}()
+	clk := r.Clock
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	// The sensor alone: reading the LED must not touch the unit's power,
+	// which rig.Unit.Close would turn off.
+	sensor, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
+		ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll, Window: *watch},
+		led.Options{Name: name + " led", Clock: clk, Log: f.logger().With("unit", name)})
+	if err != nil {
+		return f.failure(fmt.Errorf("unit %s: %w", name, err))
+	}
+	defer sensor.Close()
+	wctx, cancel := clock.WithTimeout(ctx, clk, 2**watch, fmt.Sprintf("%s to show a steady level or a blink", sensor))
+	defer cancel()
+	st, err := waitDecided(wctx, sensor)
+	if err != nil {
+		return f.failure(err)
+	}
+	fmt.Fprintf(stdout, "%s: led %s\n", name, st)
+	return exitOK
+}
+
+// decided are the states a sensor reports once it has seen enough.
+var decided = []led.Kind{led.On, led.Off, led.Blinking}
+
+// waitDecided waits for the sensor's first decided state: one WaitFor per
+// kind, the first to return wins.
+func waitDecided(ctx context.Context, s *led.Sensor) (led.State, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type result struct {
+		st  led.State
+		err error
+	}
+	results := make(chan result, len(decided))
+	for _, k := range decided {
+		go func() {
+			st, err := s.WaitFor(ctx, k)
+			results <- result{st, err}
+		}()
+	}
+	var errs []error
+	for range decided {
+		r := <-results
+		if r.err == nil {
+			return r.st, nil
+		}
+		errs = append(errs, r.err)
+		cancel() // one failed: the others would only fail the same way
+	}
+	// Every waiter names the last state; the first error says why.
+	return led.State{Kind: led.Unknown}, errs[0]
+}
