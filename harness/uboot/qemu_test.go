@@ -1,0 +1,140 @@
+package uboot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"hash/crc32"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/qemu"
+	"github.com/camrig/camrig/harness/uboot"
+)
+
+// realUBoot boots Debian's u-boot-qemu under QEMU and returns a console
+// on its UART, powered on. Skips when the packages are missing.
+func realUBoot(t *testing.T) (*qemu.Machine, *console.Console, *profile.Profile) {
+	t.Helper()
+	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
+		t.Skipf("skipping: %s not installed (Debian qemu-system-arm; `make deps`)", qemu.DefaultBinary)
+	}
+	if _, err := os.Stat(qemu.DefaultBIOS); err != nil {
+		t.Skipf("skipping: %s missing (Debian u-boot-qemu; `make deps`)", qemu.DefaultBIOS)
+	}
+	prof, err := profile.Load("../../fixtures/profiles/qemu-arm-virt.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "cqu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	m, err := qemu.Start(ctx, qemu.Config{PFlash: filepath.Join(dir, "flash.img"), Serial: filepath.Join(dir, "uart.sock")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	con, err := console.Open(ctx, console.Config{Port: m.SerialPort(), Baud: 115200})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() || os.Getenv("CAMRIG_SHOW_TRANSCRIPT") != "" {
+			t.Logf("console transcript:\n%s", con.Transcript().String())
+		}
+		con.Close()
+	})
+	if err := m.QMP().ColdStart(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return m, con, prof
+}
+
+func TestSessionAgainstRealUBoot(t *testing.T) {
+	m, con, prof := realUBoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := uboot.New(con, prof.Bootloader)
+	if err := s.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Run(ctx, "version")
+	if err != nil || !strings.HasPrefix(out, "U-Boot 2023.01") {
+		t.Fatalf("version: %q, %v", out, err)
+	}
+	// A failing command carries its status and what the unit said.
+	_, err = s.Run(ctx, "nosuchcmd")
+	var ce *uboot.CommandError
+	if !errors.As(err, &ce) || ce.RC != 1 || !strings.Contains(err.Error(), "Unknown command") {
+		t.Fatalf("unknown command: %v", err)
+	}
+
+	img := make([]byte, 4096)
+	rand.NewChaCha8([32]byte{1}).Read(img)
+	load := uint64(prof.Flash.LoadAddr)
+	var progressed int64
+	if _, err := s.LoadY(ctx, load, 0, img, func(sent, total int64) { progressed = sent }); err != nil {
+		t.Fatal(err)
+	}
+	if progressed != int64(len(img)) {
+		t.Errorf("progress ended at %d of %d", progressed, len(img))
+	}
+	if v, err := s.Env(ctx, "filesize"); err != nil || v != "1000" {
+		t.Errorf("filesize = %q, %v; want 1000 (hex)", v, err)
+	}
+	sum, err := s.CRC32(ctx, load, uint64(len(img)))
+	if err != nil || sum != crc32.ChecksumIEEE(img) {
+		t.Fatalf("crc32 in RAM = %08x, %v; want %08x", sum, err, crc32.ChecksumIEEE(img))
+	}
+
+	fw, _ := prof.Flash.Partition("firmware")
+	dst := uint64(fw.Offset)
+	// The environment sectors are protected: erasing them is refused.
+	env, _ := prof.Flash.Partition("env")
+	if _, err := s.FlashErase(ctx, uint64(env.Offset), 0x20000); err == nil || !strings.Contains(err.Error(), "protected sectors were not erased") {
+		t.Fatalf("erasing the protected env: %v", err)
+	}
+	if n, err := s.FlashProtect(ctx, false, dst, uint64(prof.Flash.EraseSize)); err != nil || n != 1 {
+		t.Fatalf("protect off: %d sectors, %v", n, err)
+	}
+	if n, err := s.FlashErase(ctx, dst, uint64(prof.Flash.EraseSize)); err != nil || n != 1 {
+		t.Fatalf("erase: %d sectors, %v", n, err)
+	}
+	if err := s.CopyToFlash(ctx, load, dst, uint64(len(img))); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CompareBytes(ctx, load, dst, uint64(len(img))); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := s.CRC32(ctx, dst, uint64(len(img))); err != nil || sum != crc32.ChecksumIEEE(img) {
+		t.Fatalf("crc32 of flash = %08x, %v", sum, err)
+	}
+	// cmp.b names the first difference.
+	err = s.CompareBytes(ctx, load, dst+1, 16)
+	var me *uboot.MismatchError
+	if !errors.As(err, &me) || me.Compare.Mismatch == nil || me.Compare.Mismatch.AddrA != load {
+		t.Fatalf("shifted compare: %v", err)
+	}
+	if err := s.Reset(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := con.Expect(ctx, console.Lit(prof.Boot.ReadyMarker)); err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	onDisk, err := qemu.ReadPFlash(m.PFlash(), dst, len(img))
+	if err != nil || !bytes.Equal(onDisk, img) {
+		t.Fatalf("pflash file at %#x does not hold the image (%v)", dst, err)
+	}
+}
