@@ -1,0 +1,408 @@
+package procedure
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/secret"
+	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/harness/uboot"
+)
+
+// Reflash steps, as they appear in errors, progress and the timeline.
+const (
+	StepCheckImage  = "check image"
+	StepBootloader  = "enter bootloader"
+	StepTransfer    = "transfer"
+	StepVerifyRAM   = "verify in RAM"
+	StepErase       = "erase flash"
+	StepWrite       = "write flash"
+	StepVerifyFlash = "verify flash"
+	StepBoot        = "boot"
+)
+
+// ReflashTarget is the unit being reflashed: its profile and the drivers
+// rig.Open built for it.
+type ReflashTarget struct {
+	Name     string
+	Profile  *profile.Profile
+	Clock    clock.Clock
+	Scale    clock.Scale
+	Timeline *timeline.Timeline
+	Log      *slog.Logger
+	Power    power.Switch
+	Console  uboot.Conn
+	// BootloaderPassword answers the profile's bootloader password prompt.
+	BootloaderPassword secret.Secret
+}
+
+// ReflashOptions tune a reflash.
+type ReflashOptions struct {
+	// Bauds are YMODEM rates to try, fastest first. A rate the unit or the
+	// adapter cannot keep up with costs one failed attempt and a power
+	// cycle, then the next one is tried; the console's own rate is always
+	// the last resort. Empty: the console's rate only.
+	Bauds []int
+	// TransferAttempts bounds load + RAM check attempts (default 3).
+	TransferAttempts int
+	// FlashBase is the bus address of flash offset 0 on memory-mapped
+	// (cfi-nor) flash. QEMU's virt maps its NOR at 0.
+	FlashBase uint64
+	// VerifyAddr is the RAM the flash is read back into for SPI NOR and
+	// eMMC (default: the first MiB boundary past the loaded image).
+	VerifyAddr uint64
+	// Inspect, when set, checks the image before anything is touched (a
+	// firmware header, its model against the profile's) and returns its
+	// version for the report.
+	Inspect func(image []byte, model string) (version string, err error)
+	// Progress, when set, is told each step as it starts and the bytes of
+	// the transfer as they are acknowledged.
+	Progress func(ReflashProgress)
+	// CommandTimeout is the base deadline of one bootloader command
+	// (default uboot.DefaultCommandTimeout); flash commands add time per
+	// block on top.
+	CommandTimeout time.Duration
+}
+
+// ReflashProgress is one progress report.
+type ReflashProgress struct {
+	Step        string
+	Attempt     int // transfer attempt, from 1
+	Baud        int
+	Sent, Total int64
+}
+
+// ReflashResult is what a reflash did.
+type ReflashResult struct {
+	Bytes    int
+	CRC      uint32
+	Baud     int // the rate the image went over
+	Attempts int // transfer attempts used
+	// Version is the image's firmware version (from Inspect), "" if unknown.
+	Version string
+	Plan    *ReflashPlan
+	Took    time.Duration
+}
+
+// ReflashError says which step failed. Err carries what the unit said.
+type ReflashError struct {
+	Unit string
+	Step string
+	Err  error
+}
+
+func (e *ReflashError) Error() string {
+	return fmt.Sprintf("reflash %s: %s: %v", e.Unit, e.Step, e.Err)
+}
+
+func (e *ReflashError) Unwrap() error { return e.Err }
+
+// Reflash writes image into the unit's firmware partition through its
+// bootloader: check the image; power-cycle and stop autoboot; load it into
+// RAM over YMODEM; check its CRC-32 in RAM (a failed load or check is
+// retried, and nothing is erased until one passes); erase and write the
+// partition; read it back and check the CRC-32 again; reset and wait for
+// the unit to boot. A failure leaves the unit in its bootloader (or, if
+// power was cut mid-write, with a broken image it stops in the bootloader
+// on the next boot): running Reflash again completes the job.
+func Reflash(ctx context.Context, t ReflashTarget, image []byte, opts ReflashOptions) (*ReflashResult, error) {
+	r := &reflash{t: t, opts: opts, image: image, start: t.Clock.Now(), baud: t.Console.Baud()}
+	if r.t.Log == nil {
+		r.t.Log = slog.Default()
+	}
+	if opts.TransferAttempts <= 0 {
+		r.opts.TransferAttempts = 3
+	}
+	res, err := r.run(ctx)
+	if err != nil {
+		r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Step, "reflash.failed", err.Error())
+		r.t.Log.Error("reflash failed", "unit", t.Name, "err", err)
+	}
+	return res, err
+}
+
+type reflash struct {
+	t     ReflashTarget
+	opts  ReflashOptions
+	image []byte
+	start time.Time
+	sess  *uboot.Session
+	plan  *ReflashPlan
+	baud  int // the console's own rate
+}
+
+func (r *reflash) fail(step string, err error) error {
+	return &ReflashError{Unit: r.t.Name, Step: step, Err: err}
+}
+
+// step announces a step and returns a func that closes its timeline span.
+func (r *reflash) step(name, detail string) func() {
+	at := r.t.Clock.Now()
+	r.t.Log.Info("reflash: "+name, "unit", r.t.Name, "detail", detail)
+	if r.opts.Progress != nil {
+		r.opts.Progress(ReflashProgress{Step: name, Total: int64(len(r.image))})
+	}
+	return func() { r.t.Timeline.Span(at, r.t.Clock.Now(), timeline.Step, "reflash."+name, detail) }
+}
+
+func (r *reflash) run(ctx context.Context) (*ReflashResult, error) {
+	p := r.t.Profile
+	done := r.step(StepCheckImage, fmt.Sprintf("%d bytes", len(r.image)))
+	plan, err := PlanReflash(p, len(r.image), r.opts)
+	if err != nil {
+		return nil, r.fail(StepCheckImage, err)
+	}
+	r.plan = plan
+	res := &ReflashResult{Bytes: len(r.image), CRC: crc32.ChecksumIEEE(r.image), Plan: plan}
+	if r.opts.Inspect != nil {
+		if res.Version, err = r.opts.Inspect(r.image, p.Model); err != nil {
+			return nil, r.fail(StepCheckImage, err)
+		}
+	}
+	done()
+	r.sess = uboot.New(r.t.Console, p.Bootloader, uboot.WithClock(r.t.Clock), uboot.WithScale(r.t.Scale),
+		uboot.WithTimeline(r.t.Timeline), uboot.WithLogger(r.t.Log), uboot.WithPassword(r.t.BootloaderPassword))
+	if r.opts.CommandTimeout > 0 {
+		uboot.WithCommandTimeout(r.opts.CommandTimeout)(r.sess)
+	}
+
+	if err := r.enterBootloader(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.load(ctx, res); err != nil {
+		return nil, err
+	}
+	if err := r.write(ctx); err != nil {
+		return nil, err
+	}
+	if err := r.verifyFlash(ctx, res.CRC); err != nil {
+		return nil, err
+	}
+	if err := r.boot(ctx); err != nil {
+		return nil, err
+	}
+	res.Took = r.t.Clock.Now().Sub(r.start)
+	r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Flash, "reflashed",
+		fmt.Sprintf("%d bytes crc32 %08x into %s at %#x", res.Bytes, res.CRC, plan.Partition.Name, plan.FlashAddr))
+	return res, nil
+}
+
+// enterBootloader power-cycles the unit and stops its autoboot.
+func (r *reflash) enterBootloader(ctx context.Context) error {
+	p := r.t.Profile
+	done := r.step(StepBootloader, r.t.Power.String())
+	defer done()
+	if err := power.SetRecorded(ctx, r.t.Power, false, r.t.Clock, r.t.Timeline); err != nil {
+		return r.fail(StepBootloader, err)
+	}
+	if err := clock.Wait(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.OffTime)); err != nil {
+		return r.fail(StepBootloader, fmt.Errorf("interrupted while powered off: %w", err))
+	}
+	// A unit comes up at its console's configured rate, and whatever it
+	// said before the cycle must not be taken for its new prompt.
+	if r.baud > 0 && r.t.Console.Baud() != r.baud {
+		if err := r.t.Console.SetBaud(r.baud); err != nil {
+			return r.fail(StepBootloader, err)
+		}
+	}
+	r.t.Console.Skip()
+	if err := power.SetRecorded(ctx, r.t.Power, true, r.t.Clock, r.t.Timeline); err != nil {
+		return r.fail(StepBootloader, err)
+	}
+	bctx, cancel := clock.WithTimeout(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.Deadline), "the bootloader prompt after power-on")
+	defer cancel()
+	if err := r.sess.Interrupt(bctx); err != nil {
+		return r.fail(StepBootloader, err)
+	}
+	return nil
+}
+
+// bauds is the order rates are tried in: the requested ones fastest
+// first, then the console's own.
+func (r *reflash) bauds() []int {
+	cur := r.baud
+	var out []int
+	for _, b := range r.opts.Bauds {
+		if b > 0 && b != cur && !slices.Contains(out, b) {
+			out = append(out, b)
+		}
+	}
+	slices.SortFunc(out, func(a, b int) int { return b - a })
+	return append(out, 0) // 0: stay at the console's rate
+}
+
+// load transfers the image and checks it in RAM, retrying the transfer
+// (never anything on flash) until a RAM check passes.
+func (r *reflash) load(ctx context.Context, res *ReflashResult) error {
+	rates := r.bauds()
+	ri := 0
+	var lastStep string
+	var lastErr error
+	for attempt := 1; attempt <= r.opts.TransferAttempts; attempt++ {
+		rate := rates[ri]
+		shown := rate
+		if shown == 0 {
+			shown = r.baud
+		}
+		res.Attempts, res.Baud = attempt, shown
+		done := r.step(StepTransfer, fmt.Sprintf("attempt %d at %d bps", attempt, shown))
+		_, err := r.sess.LoadY(ctx, r.plan.LoadAddr, rate, r.image, func(sent, total int64) {
+			if r.opts.Progress != nil {
+				r.opts.Progress(ReflashProgress{Step: StepTransfer, Attempt: attempt, Baud: shown, Sent: sent, Total: total})
+			}
+		})
+		done()
+		if err != nil {
+			lastStep, lastErr = StepTransfer, err
+			if ctx.Err() != nil {
+				break
+			}
+			if ri < len(rates)-1 {
+				ri++ // a faster rate failed: fall back
+			}
+			// The bootloader's state is unknown (mid-transfer, or waiting
+			// at another rate): start it over. Nothing has been erased.
+			if err := r.enterBootloader(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		done = r.step(StepVerifyRAM, fmt.Sprintf("crc32 %08x", res.CRC))
+		sum, err := r.sess.CRC32(ctx, r.plan.LoadAddr, r.plan.Size)
+		done()
+		switch {
+		case err != nil:
+			lastStep, lastErr = StepVerifyRAM, err
+			if ctx.Err() != nil {
+				return r.fail(lastStep, lastErr)
+			}
+			if err := r.enterBootloader(ctx); err != nil {
+				return err
+			}
+		case sum != res.CRC:
+			lastStep, lastErr = StepVerifyRAM, fmt.Errorf("the unit computed crc32 %08x over the loaded image; the image's is %08x", sum, res.CRC)
+			r.t.Log.Warn("reflash: RAM check failed; loading again", "unit", r.t.Name, "attempt", attempt, "err", lastErr)
+		default:
+			return nil
+		}
+	}
+	return r.fail(lastStep, fmt.Errorf("gave up after %d attempts (flash untouched): %w", res.Attempts, lastErr))
+}
+
+// write erases the partition's blocks and programs the image.
+func (r *reflash) write(ctx context.Context) error {
+	pl := r.plan
+	switch pl.Kind {
+	case "spi-nor":
+		done := r.step(StepErase, fmt.Sprintf("sf %#x +%#x", pl.FlashAddr, pl.EraseLen))
+		info, err := r.sess.SFProbe(ctx)
+		if err == nil && info.Total < uint64(pl.Partition.Offset+pl.Partition.Size) {
+			err = fmt.Errorf("the bootloader detected a %d-byte %s; partition %q ends at %#x", info.Total, info.Chip, pl.Partition.Name, uint64(pl.Partition.Offset+pl.Partition.Size))
+		}
+		if err == nil {
+			err = r.sess.SFErase(ctx, pl.FlashAddr, pl.EraseLen)
+		}
+		done()
+		if err != nil {
+			return r.fail(StepErase, err)
+		}
+		done = r.step(StepWrite, fmt.Sprintf("sf %#x <- %#x, %d bytes", pl.FlashAddr, pl.LoadAddr, pl.Size))
+		err = r.sess.SFWrite(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size)
+		done()
+		if err != nil {
+			return r.fail(StepWrite, err)
+		}
+	case "cfi-nor":
+		done := r.step(StepErase, fmt.Sprintf("%#x +%#x", pl.FlashAddr, pl.EraseLen))
+		_, err := r.sess.FlashProtect(ctx, false, pl.FlashAddr, pl.EraseLen)
+		if err == nil {
+			_, err = r.sess.FlashErase(ctx, pl.FlashAddr, pl.EraseLen)
+		}
+		done()
+		if err != nil {
+			return r.fail(StepErase, err)
+		}
+		done = r.step(StepWrite, fmt.Sprintf("%#x <- %#x, %d bytes", pl.FlashAddr, pl.LoadAddr, pl.Size))
+		err = r.sess.CopyToFlash(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size)
+		done()
+		if err != nil {
+			return r.fail(StepWrite, err)
+		}
+	case "mmc":
+		done := r.step(StepWrite, fmt.Sprintf("mmc block %d <- %#x, %d bytes", pl.FlashAddr, pl.LoadAddr, pl.Size))
+		err := r.sess.MMCWrite(ctx, pl.LoadAddr, pl.FlashAddr, (pl.Size+mmcBlock-1)/mmcBlock)
+		done()
+		if err != nil {
+			return r.fail(StepWrite, err)
+		}
+	}
+	r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Flash, "written", fmt.Sprintf("%s %#x, %d bytes", pl.Partition.Name, pl.FlashAddr, pl.Size))
+	return nil
+}
+
+// verifyFlash reads the partition back and checks its CRC-32.
+func (r *reflash) verifyFlash(ctx context.Context, want uint32) error {
+	pl := r.plan
+	done := r.step(StepVerifyFlash, fmt.Sprintf("crc32 %08x", want))
+	defer done()
+	at := pl.VerifyAddr
+	var err error
+	switch pl.Kind {
+	case "spi-nor":
+		err = r.sess.SFRead(ctx, at, pl.FlashAddr, pl.Size)
+	case "mmc":
+		err = r.sess.MMCRead(ctx, at, pl.FlashAddr, (pl.Size+mmcBlock-1)/mmcBlock)
+	case "cfi-nor":
+		at = pl.FlashAddr // memory mapped: read in place
+	}
+	if err != nil {
+		return r.fail(StepVerifyFlash, err)
+	}
+	sum, err := r.sess.CRC32(ctx, at, pl.Size)
+	if err != nil {
+		return r.fail(StepVerifyFlash, err)
+	}
+	if sum == want {
+		return nil
+	}
+	err = fmt.Errorf("flash reads back with crc32 %08x; the image's is %08x", sum, want)
+	if pl.Kind == "cfi-nor" {
+		// The loaded copy is still in RAM: let the bootloader name the
+		// first byte that did not stick.
+		if cerr := r.sess.CompareBytes(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size); cerr != nil {
+			err = fmt.Errorf("%w; %v", err, cerr)
+		}
+	}
+	return r.fail(StepVerifyFlash, err)
+}
+
+// boot resets the unit and waits, without interrupting, for its ready
+// marker. Stopping at the bootloader prompt instead means the new image
+// did not boot.
+func (r *reflash) boot(ctx context.Context) error {
+	p := r.t.Profile
+	done := r.step(StepBoot, p.Boot.ReadyMarker)
+	defer done()
+	if err := r.sess.Reset(ctx); err != nil {
+		return r.fail(StepBoot, err)
+	}
+	bctx, cancel := clock.WithTimeout(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.Deadline), fmt.Sprintf("boot-ready marker %q", p.Boot.ReadyMarker))
+	defer cancel()
+	m, err := r.t.Console.Expect(bctx, console.Lit(p.Boot.ReadyMarker), console.Lit(p.Bootloader.Prompt))
+	if err != nil {
+		return r.fail(StepBoot, err)
+	}
+	if m.Index == 1 {
+		return r.fail(StepBoot, errors.New("the unit stopped at its bootloader prompt instead of booting; it said: "+uboot.Said(m.Before)))
+	}
+	return nil
+}
