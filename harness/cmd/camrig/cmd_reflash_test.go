@@ -1,0 +1,151 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/power/powertest"
+	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/harness/uboot/uboottest"
+)
+
+const reflashProfile = `model: fake-cam
+boot: {deadline: 10s, ready_marker: "fake: system ready"}
+bootloader: {banner: "U-Boot 2023.01-fake", autoboot: "Hit any key to stop autoboot", interrupt_key: "\x03", presses: 1, countdown: 1s, prompt: "=> "}
+flash:
+  kind: spi-nor
+  size: 1MiB
+  erase_size: 64KiB
+  load_addr: 0x80000000
+  firmware: firmware
+  partitions:
+    - {name: boot, offset: 0x0, size: 256KiB}
+    - {name: firmware, offset: 0x40000, size: 768KiB}
+`
+
+const reflashRig = `rig: bench-test
+profiles: profiles
+units:
+  - name: cam9
+    profile: fake-cam
+    console: {port: /dev/ttyUSB9, baud: 115200}
+    power: {driver: qemu, port: unix:///nonexistent/qmp.sock}
+`
+
+// reflashFixture writes a rig file and an image, and swaps in a fake unit
+// for the rig's drivers.
+func reflashFixture(t *testing.T, imageSize int) (rigPath, imagePath string, img []byte, unit *uboottest.Unit, opened *bool) {
+	t.Helper()
+	dir := t.TempDir()
+	os.Mkdir(filepath.Join(dir, "profiles"), 0o755)
+	must(t, os.WriteFile(filepath.Join(dir, "profiles", "fake-cam.yaml"), []byte(reflashProfile), 0o644))
+	rigPath = filepath.Join(dir, "rig.yaml")
+	must(t, os.WriteFile(rigPath, []byte(reflashRig), 0o644))
+	img = make([]byte, imageSize)
+	for i := range img {
+		img[i] = byte(i * 13)
+	}
+	imagePath = filepath.Join(dir, "fw.bin")
+	must(t, os.WriteFile(imagePath, img, 0o644))
+
+	con, u := uboottest.New(t, uboottest.Config{RAMBase: 0x80000000, Ready: "fake: system ready", Countdown: 300 * time.Millisecond})
+	must(t, con.SetBaud(115200))
+	pw := &powertest.Fake{Name: "fake-relay#0", OnSet: u.SetPower}
+	opened = new(bool)
+	old := openReflashTarget
+	t.Cleanup(func() { openReflashTarget = old })
+	openReflashTarget = func(ctx context.Context, rp, name string) (procedure.ReflashTarget, func(), error) {
+		*opened = true
+		if rp != rigPath || name != "cam9" {
+			t.Errorf("opened %s %s", rp, name)
+		}
+		r, err := rig.Load(rp)
+		if err != nil {
+			return procedure.ReflashTarget{}, nil, err
+		}
+		return procedure.ReflashTarget{Name: name, Profile: r.Profile(name), Clock: clock.Real{}, Scale: 1,
+			Timeline: timeline.New(name), Power: pw, Console: con, Log: slog.New(slog.DiscardHandler)}, func() {}, nil
+	}
+	return rigPath, imagePath, img, u, opened
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReflashCommand(t *testing.T) {
+	rigPath, imagePath, img, u, opened := reflashFixture(t, 6000)
+	var out, errb bytes.Buffer
+	code := runMain([]string{"reflash", "--rig", rigPath, "--unit", "cam9", "--image", imagePath}, &out, &errb)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	if !*opened {
+		t.Fatal("target never opened")
+	}
+	got := out.String()
+	for _, want := range []string{"enter bootloader...", "transfer [", "100%", "verify flash...", "reflashed cam9: 6000 bytes"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "\r") {
+		t.Error("redrawing a bar on a non-terminal")
+	}
+	if !bytes.Equal(u.Flash()[0x40000:0x40000+len(img)], img) {
+		t.Error("flash does not hold the image")
+	}
+}
+
+func TestReflashCommandRefusals(t *testing.T) {
+	rigPath, imagePath, _, _, opened := reflashFixture(t, 768<<10+1)
+	small := filepath.Join(filepath.Dir(imagePath), "small.bin")
+	must(t, os.WriteFile(small, make([]byte, 4096), 0o644))
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		out  string
+	}{
+		{"too big", []string{"--image", imagePath}, exitFailed, `refusing`},
+		{"no image", nil, exitUsage, "--image is required"},
+		{"unreadable image", []string{"--image", imagePath + ".missing"}, exitFailed, "no such file"},
+		{"dry run", []string{"--image", small, "--dry-run"}, exitOK, "sf write 0x80000000 0x40000 0x1000"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			args := append([]string{"reflash", "--rig", rigPath, "--unit", "cam9"}, tc.args...)
+			code := runMain(args, &out, &errb)
+			if code != tc.code || !strings.Contains(out.String()+errb.String(), tc.out) {
+				t.Fatalf("exit %d, out %q, err %q", code, out.String(), errb.String())
+			}
+			if *opened {
+				t.Fatal("the unit was opened")
+			}
+		})
+	}
+}
+
+func TestProgressBarRender(t *testing.T) {
+	now := time.Unix(100, 0)
+	b := newProgressBar(&bytes.Buffer{}, func() time.Time { return now })
+	b.update(procedure.ReflashProgress{Step: procedure.StepTransfer, Attempt: 1, Baud: 115200, Total: 20480})
+	now = now.Add(2 * time.Second)
+	got := b.render(procedure.ReflashProgress{Step: procedure.StepTransfer, Attempt: 1, Baud: 115200, Sent: 10240, Total: 20480})
+	want := "transfer [===============>              ]  50% 10.0/20.0 KiB 5.0 KiB/s ETA 2s (attempt 1, 115200 bps)"
+	if got != want {
+		t.Errorf("render\n got %q\nwant %q", got, want)
+	}
+}
