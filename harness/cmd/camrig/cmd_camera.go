@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/camrig/camrig/harness/camera"
-	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/rig"
 )
 
@@ -51,40 +50,29 @@ func runCamera(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if cfg.API == nil {
 		return f.needUnitField(r, name, "api")
 	}
-	if action != "status" {
-		lease, err := r.Lease(name)
-		if err != nil {
-			return f.failure(err)
-		}
-		defer func() {
-			if err := lease.Release(); err != nil {
-				fmt.Fprintf(stderr, "camrig camera: releasing unit %s: %v\n", name, err)
-			}
-		}()
-	}
 	cam, err := cameraClient(f, r, cfg)
 	if err != nil {
 		return f.failure(err)
 	}
 	defer cam.Close()
-	switch action {
-	case "status":
+	if action == "status" {
 		return cameraStatus(ctx, f, cam, name, stdout)
-	case "activate":
-		return cameraActivate(ctx, f, cam, cfg, stdout)
 	}
-	return cameraInfo(ctx, f, cam, name, stdout)
+	sess, code := f.lease(r, name)
+	if code != exitOK {
+		return code
+	}
+	if action == "activate" {
+		return sess.close(cameraActivate(ctx, f, cam, cfg, stdout))
+	}
+	return sess.close(cameraInfo(ctx, f, cam, name, stdout))
 }
 
 // cameraClient is the unit's API client alone: these commands need nothing
 // else of the unit and must leave its power as it is.
 func cameraClient(f *flags, r *rig.Rig, cfg rig.UnitConfig) (*camera.Client, error) {
-	clk := r.Clock
-	if clk == nil {
-		clk = clock.Real{}
-	}
 	return camera.New(camera.Config{Name: cfg.Name, URL: cfg.API.URL, User: cfg.API.User,
-		Password: cfg.API.Password, Clock: clk, Log: f.logger().With("unit", cfg.Name)})
+		Password: cfg.API.Password, Clock: rigClock(r), Log: f.logger().With("unit", cfg.Name)})
 }
 
 func cameraStatus(ctx context.Context, f *flags, cam *camera.Client, name string, stdout io.Writer) int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/led"
@@ -43,35 +44,29 @@ func runLED(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.LED == nil {
 		return f.needUnitField(r, name, "led")
 	}
-	lease, err := r.Lease(name)
-	if err != nil {
-		return f.failure(err)
+	sess, code := f.lease(r, name)
+	if code != exitOK {
+		return code
 	}
-	defer func() {
-		if err := lease.Release(); err != nil {
-			fmt.Fprintf(stderr, "camrig led: releasing unit %s: %v\n", name, err)
-		}
-	}()
-	clk := r.Clock
-	if clk == nil {
-		clk = clock.Real{}
-	}
-	// The sensor alone: reading the LED must not touch the unit's power,
-	// which rig.Unit.Close would turn off.
+	// The sensor alone: reading the LED leaves the unit's power as it is.
 	sensor, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
 		ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll, Window: *watch},
-		led.Options{Name: name + " led", Clock: clk, Log: f.logger().With("unit", name)})
+		led.Options{Name: name + " led", Clock: sess.clk, Log: sess.log})
 	if err != nil {
-		return f.failure(fmt.Errorf("unit %s: %w", name, err))
+		return sess.close(f.failure(fmt.Errorf("unit %s: %w", name, err)))
 	}
-	defer sensor.Close()
-	wctx, cancel := clock.WithTimeout(ctx, clk, 2**watch, fmt.Sprintf("%s to show a steady level or a blink", sensor))
+	sess.onClose(func(context.Context) error { return sensor.Close() })
+	return sess.close(watchLED(ctx, sess, sensor, *watch, stdout))
+}
+
+func watchLED(ctx context.Context, s *session, sensor *led.Sensor, watch time.Duration, stdout io.Writer) int {
+	wctx, cancel := clock.WithTimeout(ctx, s.clk, 2*watch, fmt.Sprintf("%s to show a steady level or a blink", sensor))
 	defer cancel()
 	st, err := waitDecided(wctx, sensor)
 	if err != nil {
-		return f.failure(err)
+		return s.f.failure(err)
 	}
-	fmt.Fprintf(stdout, "%s: led %s\n", name, st)
+	fmt.Fprintf(stdout, "%s: led %s\n", s.name, st)
 	return exitOK
 }
 
