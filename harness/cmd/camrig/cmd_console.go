@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -30,7 +31,8 @@ var stdin io.Reader = os.Stdin
 const consoleAbout = `Without --expect or --send: streams the unit's console to stdout until
 Ctrl-C, sending each line typed on stdin followed by --eol.
 
---send STR writes STR (Go escapes allowed: "\x15" is Ctrl+U) followed by --eol.
+--send STR writes STR (Go escapes allowed: "\x15" is Ctrl+U) followed by --eol
+(--send "" is a bare Enter).
 --expect PATTERN then waits for PATTERN (a literal with Go escapes, or RE2
 with --regex), prints what arrived up to and including it, and exits 0, or
 exits 1 when --timeout passes first.
@@ -43,7 +45,10 @@ Known credentials are replaced by [redacted] in what is printed.`
 type consoleOpts struct {
 	expect, send, eol string
 	regex, cycle      bool
-	timeout           deviceDuration
+	// sendSet: --send was given, possibly empty (just the line ending:
+	// Enter, to get a prompt).
+	sendSet bool
+	timeout deviceDuration
 }
 
 func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -62,6 +67,7 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if len(pos) > 0 {
 		return f.usageErr("unexpected arguments %q", pos)
 	}
+	f.Visit(func(fl *flag.Flag) { o.sendSet = o.sendSet || fl.Name == "send" })
 	eol, ok := lineEndings[o.eol]
 	if !ok {
 		return f.usageErr("--eol %q: want cr, lf, crlf or none", o.eol)
@@ -168,7 +174,7 @@ func consoleSession(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts
 			return f.failure(fmt.Errorf("unit %s: %w", u.Name, err))
 		}
 	}
-	if o.send != "" {
+	if o.sendSet && send+eol != "" {
 		if _, err := u.Console.Write([]byte(send + eol)); err != nil {
 			return f.failure(err)
 		}
@@ -176,7 +182,7 @@ func consoleSession(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts
 	switch {
 	case o.expect != "":
 		return expectOnce(ctx, f, u, o, pattern, out)
-	case o.send != "":
+	case o.sendSet:
 		return exitOK
 	}
 	return streamConsole(ctx, f, u, eol, out)

@@ -108,11 +108,15 @@ func TestConsoleSendThenExpect(t *testing.T) {
 
 func TestConsoleExpectTimesOutWithExitFailed(t *testing.T) {
 	rigPath, link := consoleRig(t, "Adm1nPassw0rd")
-	newPtyDevice(t, link, map[string]string{"\r": "HKVS # "})
-	// 10s of device time is 100ms at the rig's timescale of 0.01.
+	dev := newPtyDevice(t, link, map[string]string{"\r": "HKVS # "})
+	// A bare Enter gets a prompt, not the pattern. 10s of device time is
+	// 100ms at the rig's timescale of 0.01.
 	_, stderr := wantExit(t, exitFailed, "console", "--rig", rigPath, "--unit", "cam1",
-		"--send", "", "--eol", "cr", "--expect", "never printed", "--timeout", "10s")
-	for _, want := range []string{`waiting for "never printed"`, "deadline of 100ms"} {
+		"--send", "", "--expect", "never printed", "--timeout", "10s")
+	if got := dev.received(); got != "\r" {
+		t.Errorf("--send \"\" should send a bare CR, the device got %q", got)
+	}
+	for _, want := range []string{`waiting for "never printed"`, "deadline of 100ms", `last bytes received: "HKVS # "`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not say %q:\n%s", want, stderr)
 		}
@@ -350,6 +354,11 @@ func TestConsoleCycleExpectOnVirtualRig(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("boot log printed does not contain %q:\n%s", want, stdout)
 		}
+	}
+	// Watching left the unit running.
+	stdout, _ = wantExit(t, exitOK, "power", "status", "--rig", rigPath, "--unit", "cam1")
+	if !strings.Contains(stdout, "power on") {
+		t.Errorf("console --cycle should leave the unit on: %q", stdout)
 	}
 	// Without power the unit is silent: the same wait fails.
 	wantExit(t, exitOK, "power", "off", "--rig", rigPath, "--unit", "cam1")
