@@ -150,7 +150,9 @@ func parseNumatoReply(cmd string, b []byte) numatoReply {
 	region := b
 	if i := bytes.Index(b, []byte(cmd)); i >= 0 && cmd != "" {
 		r.echo = true
-		region = b[i+len(cmd):]
+		region = b[i+len(cmd):] // anything before our echo is stale
+	} else {
+		region = skipStaleReplies(b)
 	}
 	// Without an echo, a '>' only counts after a line end: a lone '>' is
 	// more likely a late prompt of an earlier exchange than an answer.
@@ -176,6 +178,30 @@ func parseNumatoReply(cmd string, b []byte) numatoReply {
 		}
 	}
 	return r
+}
+
+// skipStaleReplies drops, from bytes that lack our echo, whole replies to
+// earlier commands: an exchange cut short by its context leaves its reply
+// to arrive during the next one, and its prompt must not acknowledge the
+// next command. A stale reply is a segment up to a prompt that echoes some
+// command.
+func skipStaleReplies(b []byte) []byte {
+	for {
+		i := bytes.IndexByte(b, '>')
+		if i < 0 || !echoesACommand(b[:i]) {
+			return b
+		}
+		b = b[i+1:]
+	}
+}
+
+func echoesACommand(seg []byte) bool {
+	for _, w := range []string{"relay ", "gpio ", "adc "} {
+		if bytes.Contains(seg, []byte(w)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ready reports whether the reply is complete but for the prompt.

@@ -294,3 +294,31 @@ func TestPortReopensAfterLastClose(t *testing.T) {
 		t.Fatalf("received %q", got)
 	}
 }
+
+// An exchange cut short by its deadline leaves the board's reply to arrive
+// during the next exchange; that late prompt must not acknowledge (nor
+// fail) the next command. (Whether the late reply is read alone or together
+// with the next one depends on scheduling; TestParseNumatoReply pins the
+// rule for the first case.)
+func TestNumatoLateReplyDoesNotAckTheNextCommand(t *testing.T) {
+	gate := make(chan struct{})
+	board := &boardtest.Numato{Gate: gate}
+	sw := openSwitch(t, power.Config{Driver: "numato", Port: plug(t, board), Channel: 1, Timeout: 100 * time.Millisecond})
+	ctx := testCtx(t)
+	if err := sw.Set(ctx, true); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Set(on) = %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- sw.Set(ctx, false) }()
+	if err := board.WaitFor(ctx, func(rx []byte) bool { return bytes.HasSuffix(rx, []byte("relay off 1\r")) }); err != nil {
+		t.Fatal(err)
+	}
+	gate <- struct{}{} // the late reply to "relay on 1"
+	gate <- struct{}{} // the reply to "relay off 1"
+	if err := <-done; err != nil {
+		t.Fatalf("Set(off) after a late reply: %v", err)
+	}
+	if board.Relay(1) {
+		t.Fatal("relay still on")
+	}
+}

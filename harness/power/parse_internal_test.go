@@ -28,6 +28,9 @@ func TestParseNumatoReply(t *testing.T) {
 		{"set with junk", "relay on 1", "relay on 1\n\rERR\n\r>", false, true, true, "", true},
 		{"read two values", "gpio read 1", "gpio read 1\n\r1\n\r0\n\r>", true, true, true, "", true},
 		{"read no value", "gpio read 1", "gpio read 1\n\r>", true, true, false, "", true},
+		{"late reply to an earlier command", "relay off 1", "relay on 1\n\r>", false, false, false, "", false},
+		{"late reply, then ours", "relay off 1", "relay on 1\n\r>relay off 1\n\r>", false, true, true, "", false},
+		{"late reply, then ours without echo", "relay read 1", "relay on 1\n\r>\n\ron\n\r>", true, true, true, "on", false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

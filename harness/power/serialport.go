@@ -236,17 +236,22 @@ func (l *serialLink) write(ctx context.Context, p []byte) error {
 		}
 		res <- err
 	}()
+	var err error
 	select {
-	case err := <-res:
-		if err != nil {
-			l.markBad()
-			return fmt.Errorf("write: %w", err)
-		}
-		return nil
+	case err = <-res:
 	case <-ctx.Done():
-		l.markBad()
-		return fmt.Errorf("write did not complete: %w", context.Cause(ctx))
+		select {
+		case err = <-res: // finished as ctx ended: the write counts
+		default:
+			l.markBad()
+			return fmt.Errorf("write did not complete: %w", context.Cause(ctx))
+		}
 	}
+	if err != nil {
+		l.markBad()
+		return fmt.Errorf("write: %w", err)
+	}
+	return nil
 }
 
 func (l *serialLink) markBad() {

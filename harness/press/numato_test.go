@@ -125,11 +125,13 @@ func TestCancelReleasesOverNumato(t *testing.T) {
 	go func() { _, err := s.Press(ctx, time.Hour); done <- err }()
 	boardSaw(t, board, "relay on 1\r")
 	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	err := <-done
+	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
 	}
+	boardSaw(t, board, "relay off 1\r")
 	if got := string(board.Received()); got != "relay on 1\rrelay off 1\r" || board.Relay(1) {
-		t.Fatalf("board received %q, relay %v", got, board.Relay(1))
+		t.Fatalf("board received %q, relay %v (press: %v)", got, board.Relay(1), err)
 	}
 }
 

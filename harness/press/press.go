@@ -29,18 +29,17 @@ import (
 )
 
 // AutoOff is implemented by switches whose hardware can turn the line back
-// by itself (Tasmota PulseTime, Shelly timer / toggle_after).
+// by itself (Tasmota PulseTime, Shelly timer / toggle_after): it is
+// power.Pulser, under the name this package's documentation uses.
 //
-// Pulse sets the line to on and arms the device's own timer to return it to
-// !on after `after`. The timer is a backstop for a process that dies
-// mid-hold: `after` is a lower bound (implementations round up to their
-// granularity, never down), it must apply to this switching only (a device
-// setting that persists must not shorten later presses), and a following
-// Set(ctx, !on) must still switch at once. Pulse returns when the device
-// acknowledged the switching, like Set.
-type AutoOff interface {
-	Pulse(ctx context.Context, on bool, after time.Duration) error
-}
+// Pulse(ctx, on, after) sets the line to on and arms the device's own timer
+// to return it to !on after `after`. For a press it is a backstop for a
+// process that dies mid-hold: `after` is a lower bound (implementations
+// round up to their granularity, never down), it must apply to this
+// switching only (a device setting that persists must not shorten later
+// presses), and a following Set(ctx, !on) must still switch at once. Pulse
+// returns when the device acknowledged the switching, like Set.
+type AutoOff = power.Pulser
 
 // Presser is what procedures need of a solenoid; presstest.Fake implements
 // it for their unit tests.

@@ -253,6 +253,12 @@ func (p *pulser) Pulse(ctx context.Context, on bool, after time.Duration) error 
 	return p.Set(ctx, on)
 }
 
+// The smart-plug backends arm their own timers for a press.
+var (
+	_ press.AutoOff = (*power.Tasmota)(nil)
+	_ press.AutoOff = (*power.Shelly)(nil)
+)
+
 func TestPressArmsHardwareAutoOff(t *testing.T) {
 	sw := &pulser{}
 	f := clocktest.New(time.Unix(0, 0))

@@ -137,15 +137,17 @@ func (r *recorder) serve(rw io.ReadWriter, handle func([]byte) []byte) error {
 		n, err := rw.Read(buf)
 		if n > 0 {
 			chunk := append([]byte(nil), buf[:n]...)
-			if out := handle(chunk); len(out) > 0 {
+			out := handle(chunk)
+			// Record after acting and before replying: once the
+			// harness has an acknowledgement, the bytes and the state
+			// are on record, and a test that waits for the bytes sees
+			// the state they caused.
+			r.received(chunk)
+			if len(out) > 0 {
 				if _, werr := rw.Write(out); werr != nil {
 					return werr
 				}
 			}
-			// Record after replying: a test that waits for the bytes
-			// and then reads the board's state sees the state the
-			// reply reported.
-			r.received(chunk)
 		}
 		if err != nil {
 			return err

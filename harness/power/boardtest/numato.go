@@ -22,14 +22,38 @@ type Numato struct {
 	Reply string
 	// GPIO returns the level of input pin; nil reads every pin low.
 	GPIO func(pin int) bool
+	// Gate, when set, holds each answer (echo included) until a value is
+	// received from it: a slow board, or one whose reply arrives late.
+	Gate chan struct{}
 
 	mu   sync.Mutex
 	line []byte
+	late chan []byte
 }
 
 // Serve plays the board on rw until a read or write fails (close the pty
 // to stop it).
-func (n *Numato) Serve(rw io.ReadWriter) error { return n.serve(rw, n.handle) }
+func (n *Numato) Serve(rw io.ReadWriter) error {
+	if n.Gate == nil {
+		return n.serve(rw, n.handle)
+	}
+	// Gated: answers queue up and each waits for the gate, while the board
+	// keeps reading (and recording) what arrives.
+	n.late = make(chan []byte, 64)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for out := range n.late {
+			select {
+			case <-n.Gate:
+			case <-stop:
+				return
+			}
+			rw.Write(out)
+		}
+	}()
+	return n.serve(rw, n.handle)
+}
 
 func (n *Numato) handle(p []byte) []byte {
 	n.mu.Lock()
@@ -56,6 +80,10 @@ func (n *Numato) handle(p []byte) []byte {
 		}
 		if !n.NoPrompt {
 			out = append(out, '>')
+		}
+		if n.late != nil {
+			n.late <- out
+			out = nil
 		}
 	}
 	return out
