@@ -26,7 +26,7 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	r, err := virtual.Start(ctx, "../virtual.yaml", virtual.WithStateDir(dir), virtual.WithTimescale(0.001))
+	r, err := virtual.Start(ctx, virtual.RelocatedRig(t, dir, 0), virtual.WithStateDir(dir), virtual.WithTimescale(0.001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,17 +34,17 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 	deps := power.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	numato := filepath.Join(dir, "relay-numato")
 
-	cam1Power, err := power.Open(ctx, power.Config{Driver: "numato", Port: numato, Channel: 0}, deps)
+	cam3Power, err := power.Open(ctx, power.Config{Driver: "numato", Port: numato, Channel: 4}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeSwitch(cam1Power)
+	defer closeSwitch(cam3Power)
 	cam2Power, err := power.Open(ctx, power.Config{Driver: "lcus", Port: filepath.Join(dir, "relay-lcus"), Channel: 1}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer closeSwitch(cam2Power)
-	led, err := power.OpenNumatoGPIO(ctx, power.Config{Port: numato}, 0, deps)
+	led, err := power.OpenNumatoGPIO(ctx, power.Config{Port: numato}, 2, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,7 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 	for _, sw := range []struct {
 		s power.Switch
 		u *unit.Unit
-	}{{cam1Power, r.Unit("cam1")}, {cam2Power, r.Unit("cam2")}} {
+	}{{cam3Power, r.Unit("cam3")}, {cam2Power, r.Unit("cam2")}} {
 		if err := sw.s.Set(ctx, true); err != nil {
 			t.Fatalf("%v on: %v", sw.s, err)
 		}
@@ -64,20 +64,20 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 			t.Fatalf("%s not powered after %v on", sw.u.Name(), sw.s)
 		}
 	}
-	if err := r.Unit("cam1").WaitState(ctx, unit.StateUp); err != nil {
+	if err := r.Unit("cam3").WaitState(ctx, unit.StateUp); err != nil {
 		t.Fatal(err)
 	}
 	if lit, err := led.Read(ctx); err != nil || !lit {
-		t.Fatalf("cam1 LED through the harness gpio reader: %v, %v", lit, err)
+		t.Fatalf("cam3 LED through the harness gpio reader: %v, %v", lit, err)
 	}
-	if err := cam1Power.Set(ctx, false); err != nil {
+	if err := cam3Power.Set(ctx, false); err != nil {
 		t.Fatal(err)
 	}
-	if r.Unit("cam1").Powered() {
-		t.Fatal("cam1 still powered")
+	if r.Unit("cam3").Powered() {
+		t.Fatal("cam3 still powered")
 	}
 	if lit, err := led.Read(ctx); err != nil || lit {
-		t.Fatalf("cam1 LED after power off: %v, %v", lit, err)
+		t.Fatalf("cam3 LED after power off: %v, %v", lit, err)
 	}
 }
 

@@ -1,15 +1,23 @@
-// Package virtual is the simulated rig: camera units, relay boards (and,
-// attached by their own packages, an ISAPI server per unit, an NVR, smart
-// plugs) that speak the real protocols over real OS interfaces, so the
-// harness cannot tell it from a bench.
+// Package virtual is the simulated rig: camera units, relay boards, smart
+// plugs, each unit's ISAPI network API and an NVR, speaking the real
+// protocols over real OS interfaces, so the harness cannot tell it from a
+// bench.
 //
-// Start reads a rig file, locks its state dir, writes the units' and the
-// NVR's passwords under ${state_dir}/secrets/, makes one pseudo-terminal per
-// unit console and per relay board with a stable symlink at the configured
-// path, and wires relay channels to unit power inputs and reset-button
-// solenoids and Numato GPIO inputs to unit LEDs. Close removes what Start
-// made (ptys, links, the lock); the state itself (config stores, secrets)
-// stays for the next run.
+// Start reads a rig file, locks its state dir, writes the units', plugs'
+// and the NVR's passwords under ${state_dir}/secrets/, makes one
+// pseudo-terminal per unit console and per relay board with a stable
+// symlink at the configured path, and wires relay channels to unit power
+// inputs and reset-button solenoids and Numato GPIO inputs to unit LEDs.
+// It then attaches the network side (attach*.go): an ISAPI server per unit
+// with an api binding, served on the binding's loopback address while the
+// unit is up; Tasmota and Shelly Gen2 plugs for tasmota/shelly bindings;
+// the NVR of the rig's nvr section with the units' nvr_port wired to its
+// PoE ports. Units on NVR ports share the NVR's camera-activation password
+// (secrets/nvr-camera), so the harness can log in after the NVR activated
+// them. A loopback address in use is waited for briefly, then left
+// unserved with a note. Close stops everything, waits until every listener
+// is closed, and removes what Start made (ptys, links, the lock); the
+// state itself (config stores, secrets) stays for the next run.
 //
 // The rig is a separate device: nothing here imports the harness.
 package virtual
@@ -56,6 +64,9 @@ type Rig struct {
 	devices []Device
 	closers []func() error
 	closed  bool
+
+	// sims are the simulators Start attaches by default (APIs, NVR, plugs).
+	sims *sims
 }
 
 // Device is one thing the rig offers, for people and for `camrig sim`'s
@@ -138,6 +149,9 @@ func Start(ctx context.Context, rigPath string, opts ...Option) (_ *Rig, err err
 			return nil, err
 		}
 	}
+	if err := r.attachUnits(); err != nil {
+		return nil, err
+	}
 	for _, u := range r.units {
 		for _, hook := range o.unitHooks {
 			if err := hook(u); err != nil {
@@ -155,6 +169,9 @@ func Start(ctx context.Context, rigPath string, opts ...Option) (_ *Rig, err err
 			return nil, fmt.Errorf("virtual rig: %s: %w", b.name(), err)
 		}
 		r.servers = append(r.servers, srv)
+	}
+	if err := r.attachNetwork(ctx, o); err != nil {
+		return nil, err
 	}
 	for _, fn := range o.attach {
 		if err := fn(r); err != nil {

@@ -31,7 +31,7 @@ func start(t *testing.T, dir string, opts ...Option) *Rig {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	r, err := Start(ctx, virtualRig, append([]Option{WithStateDir(dir), WithTimescale(0.001)}, opts...)...)
+	r, err := Start(ctx, RelocatedRig(t, dir, 0), append([]Option{WithStateDir(dir), WithTimescale(0.001)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestStartWiresTheVirtualRig(t *testing.T) {
 			t.Errorf("link %s -> %q, %v", link, target, err)
 		}
 	}
-	if len(r.Units()) != 3 || r.Unit("cam2").Model() != "hikvision-ds2cd" || r.Unit("nope") != nil {
+	if len(r.Units()) != 4 || r.Unit("cam2").Model() != "hikvision-ds2cd" || r.Unit("nope") != nil {
 		t.Fatalf("units %v", r.Units())
 	}
 	for _, u := range r.Units() {
@@ -113,24 +113,25 @@ func TestStartWiresTheVirtualRig(t *testing.T) {
 		}
 	}
 
+	// cam3's power, button and LED are on the Numato board.
 	numato := openTTY(t, filepath.Join(dir, "relay-numato"))
-	cam1 := openTTY(t, filepath.Join(dir, "cam1.uart"))
-	numato.send(t, "gpio read 0\r")
-	numato.expect(t, "gpio read 0\n\r0\n\r>")
-	numato.send(t, "relay on 0\r")
-	numato.expect(t, "relay on 0\n\r>")
-	cam1.expect(t, "U-Boot 2013.07")
-	cam1.expect(t, "blink: app ready\r\n")
-	numato.send(t, "gpio read 0\r")
-	numato.expect(t, "gpio read 0\n\r1\n\r>")
+	cam3 := openTTY(t, filepath.Join(dir, "cam3.uart"))
+	numato.send(t, "gpio read 2\r")
+	numato.expect(t, "gpio read 2\n\r0\n\r>")
+	numato.send(t, "relay on 4\r")
+	numato.expect(t, "relay on 4\n\r>")
+	cam3.expect(t, "U-Boot 2016.11")
+	cam3.expect(t, "ipc: system ready\r\n")
+	numato.send(t, "gpio read 2\r")
+	numato.expect(t, "gpio read 2\n\r1\n\r>")
 
-	// The solenoid channel moves cam1's button; the unit logs the edges.
-	numato.send(t, "relay on 1\r")
-	numato.expect(t, "relay on 1\n\r>")
-	numato.send(t, "relay off 1\r")
-	numato.expect(t, "relay off 1\n\r>")
-	if e := r.Unit("cam1").ButtonEdges(); len(e) != 2 || !e[0].Pressed || e[1].Pressed || !e[0].Powered {
-		t.Fatalf("cam1 button edges %+v", e)
+	// The solenoid channel moves cam3's button; the unit logs the edges.
+	numato.send(t, "relay on 5\r")
+	numato.expect(t, "relay on 5\n\r>")
+	numato.send(t, "relay off 5\r")
+	numato.expect(t, "relay off 5\n\r>")
+	if e := r.Unit("cam3").ButtonEdges(); len(e) != 2 || !e[0].Pressed || e[1].Pressed || !e[0].Powered {
+		t.Fatalf("cam3 button edges %+v", e)
 	}
 
 	// cam2's power is on the LCUS board.
@@ -148,8 +149,9 @@ func TestStartWiresTheVirtualRig(t *testing.T) {
 
 	var out bytes.Buffer
 	r.Describe(&out)
-	for _, want := range []string{"unit   cam1", "relay  numato", "relay 0 = cam1 power", "gpio 2 = cam3 led",
-		"ch 1 = cam2 power", "api    cam1     http://127.0.0.11:18001 (not served", "nvr    nvr      http://127.0.0.1:18080"} {
+	for _, want := range []string{"unit   cam1", "relay  numato", "relay 4 = cam3 power", "gpio 2 = cam3 led",
+		"ch 1 = cam2 power", "api    cam1     http://127.", "ISAPI (blink)", "nvr    nvr      http://127.",
+		"plug   tasmota", "relay 1 = cam1 power", "plug   shelly", "relay 0 = cam4 power"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Describe lacks %q:\n%s", want, out.String())
 		}
@@ -200,7 +202,7 @@ func TestSecondSimulatorOnTheSameStateDirFails(t *testing.T) {
 func TestStateDirFromEnvironment(t *testing.T) {
 	dir := stateDir(t)
 	t.Setenv(StateDirEnv, dir)
-	r, err := Start(context.Background(), virtualRig)
+	r, err := Start(context.Background(), RelocatedRig(t, dir, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +227,7 @@ units:
   - name: a
     profile: blink
     console: {port: "${state_dir}/a.uart"}
-    power: {driver: tasmota, url: "http://127.0.0.1:1"}
+    power: {driver: kmtronic, port: "${state_dir}/k", channel: 1}
     led: {driver: gpio, pin: GPIO17}
   - name: b
     profile: no-button
@@ -260,11 +262,11 @@ units:
 		t.Fatalf("hooks %v, attach %v", hooked, attached)
 	}
 	uw := r.Unwired()
-	if len(uw) != 2 || uw[0].Unit.Name() != "a" || uw[0].Role != "power" || uw[0].Binding.Driver != "tasmota" || uw[1].Role != "led" {
+	if len(uw) != 2 || uw[0].Unit.Name() != "a" || uw[0].Role != "power" || uw[0].Binding.Driver != "kmtronic" || uw[1].Role != "led" {
 		t.Fatalf("unwired %+v", uw)
 	}
 	if r.Unit("a").Powered() {
-		t.Error("a (tasmota power) powered without a plug simulator")
+		t.Error("a (kmtronic power) powered without a board simulator")
 	}
 	if !r.Unit("b").Powered() {
 		t.Error("b (no power binding) not powered")
@@ -276,7 +278,7 @@ units:
 		t.Fatalf("numato board for channel 12: %+v", n)
 	}
 	notes := strings.Join(r.Notes(), "\n")
-	if !strings.Contains(notes, `"tasmota" is not simulated`) || !strings.Contains(notes, "b has no power binding") {
+	if !strings.Contains(notes, `"kmtronic" is not simulated`) || !strings.Contains(notes, "b has no power binding") {
 		t.Fatalf("notes:\n%s", notes)
 	}
 }
@@ -344,7 +346,7 @@ func TestRunPrintsAndCleansUp(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var out syncBuffer
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, virtualRig, &out, WithStateDir(dir)) }()
+	go func() { done <- Run(ctx, RelocatedRig(t, dir, 0), &out, WithStateDir(dir)) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(out.String(), "running;") {
 		if time.Now().After(deadline) {

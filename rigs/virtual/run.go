@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -27,7 +28,8 @@ func Run(ctx context.Context, rigPath string, stdout io.Writer, opts ...Option) 
 }
 
 // Describe prints one line per device: unit consoles, relay boards, API
-// and NVR endpoints (marked when no simulator serves them), then notes.
+// and NVR endpoints (marked when no simulator serves them), smart plugs,
+// then the password files and notes.
 func (r *Rig) Describe(w io.Writer) {
 	fmt.Fprintf(w, "virtual rig %q from %s: timescale %g, state %s\n", r.Name(), r.file.File, r.Timescale(), r.StateDir())
 	served := map[string]bool{}
@@ -58,12 +60,24 @@ func (r *Rig) Describe(w io.Writer) {
 			line(d)
 		}
 	}
-	names := []string{"nvr"}
-	for _, uf := range r.file.Units {
-		names = append(names, uf.Name)
-	}
-	fmt.Fprintf(w, "  secrets %s/{%s}\n", r.SecretsDir(), strings.Join(names, ","))
+	fmt.Fprintf(w, "  secrets %s/{%s}\n", r.SecretsDir(), strings.Join(r.secretNames(), ","))
 	for _, n := range r.Notes() {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}
+}
+
+// secretNames lists the password files in the secrets dir (the units',
+// the NVR's, the plugs'...), sorted.
+func (r *Rig) secretNames() []string {
+	entries, err := os.ReadDir(r.SecretsDir())
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if e.Type().IsRegular() && !strings.HasSuffix(e.Name(), ".new") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
 }

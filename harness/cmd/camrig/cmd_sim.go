@@ -11,15 +11,22 @@ import (
 )
 
 func init() {
-	register(command{name: "sim", summary: "run the virtual rig (simulated units and relay boards) until interrupted", run: runSim})
+	register(command{name: "sim", summary: "run the virtual rig (units, relay boards, plugs, APIs, NVR) until interrupted", run: runSim})
 }
 
 const simAbout = `Starts the virtual rig a rig file describes: simulated camera units whose
-consoles are pseudo-terminals, relay boards (Numato, LCUS) wired to their
-power inputs, reset-button solenoids and LEDs, and the passwords the rig's
-password_file entries name (under ${state_dir}/secrets). It prints where each
+consoles are pseudo-terminals; relay boards (Numato, LCUS) and smart plugs
+(Tasmota, Shelly Gen2 on loopback HTTP) wired to their power inputs and
+reset-button solenoids, Numato inputs to their LEDs; each unit's ISAPI
+network API on its own loopback address (served while the unit is up); the
+NVR with the units on its PoE ports; and the passwords the rig's
+password_file entries name (under ${state_dir}/secrets; units on NVR ports
+share the NVR's camera password, secrets/nvr-camera). It prints where each
 device is, runs until SIGINT or SIGTERM, then removes the ptys, links and
 state lock it made (config stores and secrets stay for the next run).
+
+A loopback address already in use (another simulator) is waited for a few
+seconds, then left unserved with a note; the rest of the rig runs.
 
 The rig file is first checked as the harness reads it, so a misspelt key
 fails here naming file:line.`

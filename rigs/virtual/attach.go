@@ -1,0 +1,152 @@
+package virtual
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/camrig/camrig/rigs/virtual/device"
+	"github.com/camrig/camrig/rigs/virtual/nvrsim"
+)
+
+// sims is what Start attaches to the units and boards by default: an
+// ISAPI server per unit, the NVR, smart plugs. Their lifetime is the
+// rig's: Close stops them and waits until every listener is closed, so the
+// next rig can bind the same addresses at once.
+type sims struct {
+	x      *extras
+	ctx    context.Context // ends when the rig closes
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	closed  bool
+	running sync.WaitGroup // unit services in flight
+	nvr     *nvrsim.NVR
+}
+
+// bindPatience is how long a simulator waits for a loopback address that
+// is in use (another rig on the same addresses, closing) before it gives
+// up on serving it. Giving up is not fatal: the rest of the rig runs, and
+// the note says what is not served.
+var bindPatience = 3 * time.Second
+
+// bindRetry is the pause between attempts to bind a busy address.
+const bindRetry = 50 * time.Millisecond
+
+func newSims(x *extras) *sims {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &sims{x: x, ctx: ctx, cancel: cancel}
+}
+
+// close ends every service and waits for them.
+func (s *sims) close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.running.Wait()
+	return nil
+}
+
+// kick asks the NVR (if any) to look at its ports now.
+func (s *sims) kick() {
+	s.mu.Lock()
+	n := s.nvr
+	s.mu.Unlock()
+	if n != nil {
+		n.Kick()
+	}
+}
+
+// service wraps a unit service so the rig can stop it and wait for it on
+// Close, retries it while its address is busy, and tells the NVR when it
+// ends (the unit went down: power loss, reboot, reset).
+func (s *sims) service(r *Rig, unit string, run device.Service) device.Service {
+	return func(ctx context.Context, h device.Host) error {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil
+		}
+		s.running.Add(1)
+		s.mu.Unlock()
+		defer s.running.Done()
+		defer s.kick()
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		defer context.AfterFunc(s.ctx, cancel)()
+		failing := false
+		for {
+			err := run(ctx, h)
+			if err == nil || ctx.Err() != nil {
+				return nil
+			}
+			if !failing {
+				r.log.Warn("unit service failed; retrying while the unit is up", "unit", unit, "err", err)
+				failing = true
+			}
+			if !pause(ctx, bindRetry) {
+				return nil
+			}
+		}
+	}
+}
+
+// pause waits d or until ctx ends (false).
+func pause(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// bind calls listen until it succeeds, fails with something other than
+// an address in use, or bindPatience (or ctx) runs out.
+func bind(ctx context.Context, listen func() error) error {
+	deadline := time.Now().Add(bindPatience)
+	for {
+		err := listen()
+		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {
+			return err
+		}
+		if !pause(ctx, bindRetry) {
+			return fmt.Errorf("%w (gave up: %v)", err, ctx.Err())
+		}
+	}
+}
+
+// attachUnits gives every unit its default devices before anything
+// powers up: the network API and the firmware flash. Called by Start.
+func (r *Rig) attachUnits() error {
+	x, err := loadExtras(r.file)
+	if err != nil {
+		return err
+	}
+	r.sims = newSims(x)
+	r.AddCloser(r.sims.close)
+	if err := r.syncCameraPasswords(); err != nil {
+		return err
+	}
+	for _, u := range r.units {
+		if err := r.attachAPI(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// attachNetwork starts the simulators that live beside the units once the
+// boards run: the NVR and the smart plugs. Called by Start.
+func (r *Rig) attachNetwork(ctx context.Context, o options) error {
+	if err := r.attachNVR(ctx); err != nil {
+		return err
+	}
+	return r.attachPlugs(ctx, o)
+}
