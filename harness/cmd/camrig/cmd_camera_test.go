@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -140,5 +141,52 @@ func TestCameraUnreachableIsExitFailedNamingTheUnit(t *testing.T) {
 	_, stderr := wantExit(t, exitFailed, "camera", "status", "--rig", rigPath, "--unit", "cam1")
 	if !strings.Contains(stderr, "camera cam1") {
 		t.Fatalf("the error should name the unit:\n%s", stderr)
+	}
+}
+
+// TestCameraOnVirtualRig asks a simulated unit's API, served by the
+// virtual rig only while the unit is up, with the password the simulator
+// wrote to the unit's secret file.
+func TestCameraOnVirtualRig(t *testing.T) {
+	addr := simtest.FreeAddr(t, "127.0.0.81")
+	rigPath, _ := virtualRig(t, virtualCam1+
+		fmt.Sprintf("    api:     {url: \"http://%s\", user: admin, password_file: \"${state_dir}/secrets/cam1\"}\n", addr))
+	cmd := func(action string) []string { return []string{"camera", action, "--rig", rigPath, "--unit", "cam1"} }
+
+	_, stderr := wantExit(t, exitFailed, cmd("status")...)
+	if !strings.Contains(stderr, "camera cam1") {
+		t.Errorf("an unpowered unit's silence should be an error naming it:\n%s", stderr)
+	}
+	wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--cycle", "--expect", "blink: app ready")
+	waitListening(t, addr)
+	if stdout, _ := wantExit(t, exitOK, cmd("status")...); stdout != "cam1: uninitialized (Activated=false)\n" {
+		t.Fatalf("status of the booted unit: %q", stdout)
+	}
+	wantExit(t, exitOK, cmd("activate")...)
+	if stdout, _ := wantExit(t, exitOK, cmd("status")...); stdout != "cam1: activated (Activated=true)\n" {
+		t.Fatalf("status after activation: %q", stdout)
+	}
+	if stdout, _ := wantExit(t, exitOK, cmd("info")...); !strings.Contains(stdout, "deviceName") {
+		t.Fatalf("info: %q", stdout)
+	}
+}
+
+// waitListening waits until something accepts TCP connections on addr: the
+// unit's API starts just after its ready marker, and nothing announces it
+// to a client. Bounded, and each attempt is itself an event (refused or
+// accepted).
+func waitListening(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("nothing listens on %s: %v", addr, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
