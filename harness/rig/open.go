@@ -59,7 +59,40 @@ type openOptions struct {
 	transcriptDir string
 	log           *slog.Logger
 	lease         *Lease
+	keepPower     bool
+	only          map[Part]bool
 }
+
+// Part names one driver of a unit, for Only.
+type Part string
+
+// The parts of a unit Open can open.
+const (
+	PartPower   Part = "power"
+	PartPress   Part = "press"
+	PartLED     Part = "led"
+	PartConsole Part = "console"
+	PartAPI     Part = "api"
+	PartNVR     Part = "nvr"
+)
+
+// Only opens just the named parts (default: every part the unit binds).
+// A CLI command that watches a console has no business opening its relays.
+func Only(parts ...Part) OpenOption {
+	return func(o *openOptions) {
+		o.only = map[Part]bool{}
+		for _, p := range parts {
+			o.only[p] = true
+		}
+	}
+}
+
+// KeepPower makes Close leave the unit's power as it is instead of
+// switching it to its safe state: for `camrig power on` and for commands
+// that look at a running unit. The solenoid is still released on Close.
+func KeepPower() OpenOption { return func(o *openOptions) { o.keepPower = true } }
+
+func (o *openOptions) wants(p Part) bool { return o.only == nil || o.only[p] }
 
 // WithTranscriptDir makes the console spill its transcript under dir.
 func WithTranscriptDir(dir string) OpenOption {
@@ -105,7 +138,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		}
 	}()
 	deps := power.Deps{Clock: u.Clock, Log: u.Log}
-	if cfg.Power != nil {
+	if cfg.Power != nil && o.wants(PartPower) {
 		sw, err := power.Open(ctx, *cfg.Power, deps)
 		if err != nil {
 			return nil, fmt.Errorf("unit %s power: %w", name, err)
@@ -114,13 +147,17 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		// Off is the safe state of a unit's power unless the binding says
 		// otherwise. The safety registry restores it on SIGINT/SIGTERM or
 		// a panic; Close restores it on every other way out.
-		unregister := safety.RegisterSwitch(sw, cfg.Power.SafeOn)
-		u.addCloser(func(ctx context.Context) error {
-			defer unregister()
-			return errors.Join(sw.Set(ctx, cfg.Power.SafeOn), closeSwitch(sw))
-		})
+		if o.keepPower {
+			u.addCloser(func(context.Context) error { return closeSwitch(sw) })
+		} else {
+			unregister := safety.RegisterSwitch(sw, cfg.Power.SafeOn)
+			u.addCloser(func(ctx context.Context) error {
+				defer unregister()
+				return errors.Join(sw.Set(ctx, cfg.Power.SafeOn), closeSwitch(sw))
+			})
+		}
 	}
-	if cfg.Press != nil {
+	if cfg.Press != nil && o.wants(PartPress) {
 		sw, err := power.Open(ctx, *cfg.Press, deps)
 		if err != nil {
 			return nil, fmt.Errorf("unit %s press: %w", name, err)
@@ -140,7 +177,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 			return errors.Join(sw.Set(ctx, false), closeSwitch(sw))
 		})
 	}
-	if cfg.LED != nil {
+	if cfg.LED != nil && o.wants(PartLED) {
 		s, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
 			ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll},
 			led.Options{Name: name + " led", Clock: u.Clock, Timeline: u.Timeline, Log: u.Log})
@@ -150,7 +187,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		u.LED = s
 		u.addCloser(func(context.Context) error { return s.Close() })
 	}
-	if cfg.Console.Port != "" {
+	if cfg.Console.Port != "" && o.wants(PartConsole) {
 		copts := []console.Option{console.WithClock(u.Clock), console.WithTimeline(u.Timeline), console.WithLogger(u.Log)}
 		if o.transcriptDir != "" {
 			copts = append(copts, console.WithTranscriptDir(o.transcriptDir))
@@ -168,7 +205,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		u.Console = con
 		u.addCloser(func(context.Context) error { return con.Close() })
 	}
-	if cfg.API != nil {
+	if cfg.API != nil && o.wants(PartAPI) {
 		c, err := camera.New(camera.Config{Name: name, URL: cfg.API.URL, User: cfg.API.User,
 			Password: cfg.API.Password, Clock: u.Clock, Log: u.Log, Timeline: u.Timeline})
 		if err != nil {
@@ -176,7 +213,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		}
 		u.Camera = c
 	}
-	if r.NVR != nil {
+	if r.NVR != nil && o.wants(PartNVR) {
 		n, err := r.OpenNVR(u.Timeline, u.Log)
 		if err != nil {
 			return nil, err
