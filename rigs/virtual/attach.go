@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/rigs/virtual/device"
+	"github.com/camrig/camrig/rigs/virtual/flashsim"
 	"github.com/camrig/camrig/rigs/virtual/nvrsim"
 )
 
@@ -25,6 +26,7 @@ type sims struct {
 	closed  bool
 	running sync.WaitGroup // unit services in flight
 	nvr     *nvrsim.NVR
+	flash   map[string]*unitFlash
 }
 
 // bindPatience is how long a simulator waits for a loopback address that
@@ -38,7 +40,7 @@ const bindRetry = 50 * time.Millisecond
 
 func newSims(x *extras) *sims {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sims{x: x, ctx: ctx, cancel: cancel}
+	return &sims{x: x, ctx: ctx, cancel: cancel, flash: map[string]*unitFlash{}}
 }
 
 // close ends every service and waits for them.
@@ -123,7 +125,7 @@ func bind(ctx context.Context, listen func() error) error {
 }
 
 // attachUnits gives every unit its default devices before anything
-// powers up: the network API and the firmware flash. Called by Start.
+// powers up: the firmware flash and the network API. Called by Start.
 func (r *Rig) attachUnits() error {
 	x, err := loadExtras(r.file)
 	if err != nil {
@@ -135,6 +137,9 @@ func (r *Rig) attachUnits() error {
 		return err
 	}
 	for _, u := range r.units {
+		if err := r.attachFlash(u); err != nil {
+			return err
+		}
 		if err := r.attachAPI(u); err != nil {
 			return err
 		}
@@ -149,4 +154,17 @@ func (r *Rig) attachNetwork(ctx context.Context, o options) error {
 		return err
 	}
 	return r.attachPlugs(ctx, o)
+}
+
+// Flash is the emulated flash chip of a unit (nil: none simulated).
+func (r *Rig) Flash(unit string) *flashsim.Chip {
+	if r.sims == nil {
+		return nil
+	}
+	r.sims.mu.Lock()
+	defer r.sims.mu.Unlock()
+	if fl := r.sims.flash[unit]; fl != nil {
+		return fl.chip
+	}
+	return nil
 }

@@ -1,0 +1,234 @@
+package virtual
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/rigs/virtual/flashsim"
+	"github.com/camrig/camrig/rigs/virtual/unit"
+	"go.yaml.in/yaml/v3"
+)
+
+// SPI NOR timing of a typical 64 KiB-sector part (W25Q128/MX25L class
+// datasheets: page program ~0.7 ms, 64 KiB block erase ~150 ms), device
+// time: the rig scales it.
+const (
+	norPageSize     = 256
+	norPageProgram  = 700 * time.Microsecond
+	norSectorErase  = 150 * time.Millisecond
+	initialFirmware = 64 << 10 // bytes of the image written on a fresh chip
+	// FirmwareVersion is what a fresh virtual unit's image says.
+	FirmwareVersion = "V1.0.0 virtual"
+)
+
+// flashProfile is the profile's flash section as the device reads it.
+type flashProfile struct {
+	Flash struct {
+		Kind       string   `yaml:"kind"`
+		Chip       string   `yaml:"chip"`
+		Size       byteSize `yaml:"size"`
+		EraseSize  byteSize `yaml:"erase_size"`
+		Firmware   string   `yaml:"firmware"`
+		Partitions []struct {
+			Name   string   `yaml:"name"`
+			Offset byteSize `yaml:"offset"`
+			Size   byteSize `yaml:"size"`
+		} `yaml:"partitions"`
+	} `yaml:"flash"`
+}
+
+// byteSize is 8MiB, 256KiB, 0x80000 or a plain number of bytes.
+type byteSize int
+
+func (b *byteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, err := parseByteSize(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*b = byteSize(v)
+	return nil
+}
+
+func parseByteSize(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	mult := uint64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   uint64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
+		if num, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(num), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseUint(s, 0, 64)
+	if err != nil || n > math.MaxInt32/mult {
+		return 0, fmt.Errorf("size %q: want a number like 8MiB, 64KiB or 0x10000", s)
+	}
+	return int(n * mult), nil
+}
+
+// unitFlash is a unit's emulated chip and where its firmware lives.
+type unitFlash struct {
+	chip     *flashsim.Chip
+	fwOff    int
+	fwSize   int
+	model    string
+	fwName   string
+	chipName string
+}
+
+// attachFlash gives a unit with an SPI NOR flash in its profile an
+// emulated chip persisted at ${state_dir}/flash/<unit>.bin and the boot
+// check of the firmware image in it. A fresh chip gets a valid image, so
+// the unit boots; a unit marked bricked in sim.units gets its image
+// corrupted at every start, so it stops in its bootloader until reflashed.
+func (r *Rig) attachFlash(u *unit.Unit) error {
+	uf := r.unitFiles[u.Name()]
+	fail := func(format string, a ...any) error {
+		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: flash: ", uf.Name) + fmt.Sprintf(format, a...)}
+	}
+	bricked := r.sims.x.Sim.Units[u.Name()].Bricked
+	fl, err := r.openFlash(u)
+	if err != nil {
+		return fail("%v", err)
+	}
+	if fl == nil {
+		if bricked {
+			return fail("sim.units.%s.bricked needs an spi-nor flash with a firmware partition in profile %s", u.Name(), u.Model())
+		}
+		return nil
+	}
+	r.AddCloser(fl.chip.Close)
+	r.sims.mu.Lock()
+	r.sims.flash[u.Name()] = fl
+	r.sims.mu.Unlock()
+	if bricked {
+		if err := fl.corrupt(); err != nil {
+			return fail("%v", err)
+		}
+	}
+	u.SetFirmwareCheck(fl.check)
+	var state string
+	if v, err := fl.check(); err != nil {
+		state = "bricked: " + err.Error()
+	} else {
+		state = "firmware " + v
+	}
+	r.AddDevice(Device{Kind: "flash", Name: u.Name(), Where: fl.chip.Path(),
+		Detail: fmt.Sprintf("%s %d KiB, %s at 0x%x; %s", fl.chipName, fl.chip.Geometry().Size>>10, fl.fwName, fl.fwOff, state)})
+	return nil
+}
+
+// openFlash opens (or makes, with a valid image) the unit's chip; nil when
+// the profile has no SPI NOR flash with a firmware partition.
+func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {
+	data, err := os.ReadFile(u.Profile().File)
+	if err != nil {
+		return nil, err
+	}
+	var p flashProfile
+	if err := yaml.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("profile %s: %s", u.Profile().File, yamlMsg(err))
+	}
+	f := p.Flash
+	if f.Kind != "spi-nor" || f.Firmware == "" {
+		return nil, nil
+	}
+	fl := &unitFlash{model: u.Model(), fwName: f.Firmware, chipName: f.Chip, fwOff: -1}
+	for _, part := range f.Partitions {
+		if part.Name == f.Firmware {
+			fl.fwOff, fl.fwSize = int(part.Offset), int(part.Size)
+		}
+	}
+	if fl.fwOff < 0 || fl.fwSize < initialFirmware || fl.fwOff+fl.fwSize > int(f.Size) {
+		return nil, fmt.Errorf("profile %s: firmware partition %q missing, smaller than %d bytes or beyond the %d-byte chip",
+			u.Profile().File, f.Firmware, initialFirmware, f.Size)
+	}
+	g := flashsim.Geometry{Name: f.Chip, Size: int(f.Size), EraseSize: int(f.EraseSize), PageSize: norPageSize,
+		PageProgram: u.Scale(norPageProgram), SectorErase: u.Scale(norSectorErase)}
+	path := filepath.Join(r.file.StateDir, "flash", u.Name()+".bin")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	_, statErr := os.Stat(path)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	if fl.chip, err = flashsim.Open(path, g); err != nil {
+		return nil, err
+	}
+	if fresh {
+		img := fwimage.Generate(u.Model(), FirmwareVersion, initialFirmware, int64(len(u.Name())))
+		if err := fl.chip.Program(context.Background(), fl.fwOff, img); err != nil {
+			fl.chip.Close()
+			os.Remove(path) // a half-made chip would be taken for a persisted one next time
+			return nil, fmt.Errorf("writing the first firmware image: %w", err)
+		}
+	}
+	return fl, nil
+}
+
+// check is the unit's boot check: a valid image for this model at the
+// start of the firmware partition.
+func (fl *unitFlash) check() (string, error) {
+	h, err := fl.image()
+	if err != nil {
+		return "", err
+	}
+	if h.Model != fl.model {
+		return "", fmt.Errorf("image is for model %q, not %s", h.Model, fl.model)
+	}
+	return h.Version, nil
+}
+
+// image parses the image in the firmware partition, reading only as much
+// of the partition as its header says it holds.
+func (fl *unitFlash) image() (fwimage.Header, error) {
+	head := make([]byte, fwimage.HeaderSize)
+	if _, err := fl.chip.ReadAt(head, int64(fl.fwOff)); err != nil {
+		return fwimage.Header{}, err
+	}
+	h, err := fwimage.ParsePartition(head)
+	if !errors.Is(err, fwimage.ErrTruncated) {
+		return h, err // bad header, or a sound image without payload
+	}
+	// The header passed its CRC: its payload length (bytes 12-15, big
+	// endian) is what was written.
+	size := min(fwimage.HeaderSize+int(binary.BigEndian.Uint32(head[12:16])), fl.fwSize)
+	img := make([]byte, size)
+	if _, err := fl.chip.ReadAt(img, int64(fl.fwOff)); err != nil {
+		return fwimage.Header{}, err
+	}
+	return fwimage.ParsePartition(img)
+}
+
+// corrupt clears one payload byte of the image in flash (NOR programming
+// can only clear bits), so its CRC no longer matches: a half-written
+// image, as a power cut during a reflash leaves. An image that is bad
+// already stays as it is.
+func (fl *unitFlash) corrupt() error {
+	h, err := fl.image()
+	if err != nil {
+		return nil
+	}
+	payload := make([]byte, h.PayloadLen)
+	off := fl.fwOff + fwimage.HeaderSize
+	if _, err := fl.chip.ReadAt(payload, int64(off)); err != nil {
+		return err
+	}
+	for i, b := range payload {
+		if b != 0 {
+			return fl.chip.Program(context.Background(), off+i, []byte{0})
+		}
+	}
+	// An all-zero payload: clear a header bit instead (its CRC then fails).
+	return fl.chip.Program(context.Background(), fl.fwOff, []byte{0})
+}
