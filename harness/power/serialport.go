@@ -114,6 +114,21 @@ func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time
 		return fmt.Errorf("%s: port busy: %w", board, context.Cause(lctx))
 	}
 	defer func() { <-p.sem }()
+	lockCtx, cancelLock := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, board+" board lock")
+	unlock, err := lockDevice(lockCtx, p.path)
+	cancelLock()
+	if err != nil {
+		return fmt.Errorf("%s: board busy (another process holds it): %w", board, err)
+	}
+	defer unlock()
+	// The tty is open only for this transaction: another process may be
+	// the next to talk to the board.
+	defer func() {
+		if p.link != nil {
+			p.link.close()
+			p.link = nil
+		}
+	}()
 
 	if p.link != nil && p.link.failed() != nil {
 		p.log.Warn("serial port failed; reopening", "board", board, "err", p.link.failed())
@@ -130,12 +145,7 @@ func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time
 	if stale := p.link.take(); len(stale) > 0 {
 		p.log.Debug("dropped unsolicited bytes", "board", board, "bytes", quoteBytes(stale))
 	}
-	err := fn(p.link)
-	if p.link.broken() {
-		p.link.close()
-		p.link = nil
-	}
-	return err
+	return fn(p.link)
 }
 
 // serialLink is one open port plus a reader goroutine that collects
@@ -157,6 +167,10 @@ func openLink(path string, baud int) (*serialLink, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Whatever the board said while nobody had the port open (the tail of
+	// another process's exchange) is not a reply to us. Best effort: the
+	// stale-byte check of transact still drops what a flush missed.
+	_ = port.ResetInputBuffer()
 	l := &serialLink{port: port, changed: make(chan struct{}), done: make(chan struct{})}
 	go l.readLoop()
 	return l, nil
