@@ -27,6 +27,8 @@ type sims struct {
 	running sync.WaitGroup // unit services in flight
 	nvr     *nvrsim.NVR
 	flash   map[string]*unitFlash
+	// bindDeadline ends the wait for busy addresses (set at the first).
+	bindDeadline time.Time
 }
 
 // bindPatience is how long a simulator waits for a loopback address that
@@ -110,9 +112,16 @@ func pause(ctx context.Context, d time.Duration) bool {
 }
 
 // bind calls listen until it succeeds, fails with something other than
-// an address in use, or bindPatience (or ctx) runs out.
-func bind(ctx context.Context, listen func() error) error {
-	deadline := time.Now().Add(bindPatience)
+// an address in use, or the rig's bind deadline (or ctx) passes. The
+// deadline is one for the whole start, so a rig whose every address is
+// taken waits bindPatience once, not once per device.
+func (s *sims) bind(ctx context.Context, listen func() error) error {
+	s.mu.Lock()
+	if s.bindDeadline.IsZero() {
+		s.bindDeadline = time.Now().Add(bindPatience)
+	}
+	deadline := s.bindDeadline
+	s.mu.Unlock()
 	for {
 		err := listen()
 		if err == nil || !errors.Is(err, syscall.EADDRINUSE) || time.Now().After(deadline) {

@@ -169,7 +169,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	}
 	runCtx, stop := context.WithCancel(r.sims.ctx)
 	var done chan error
-	err = bind(ctx, func() error {
+	err = r.sims.bind(ctx, func() error {
 		done = make(chan error, 1)
 		go func() { done <- n.Run(runCtx) }()
 		select {

@@ -123,7 +123,7 @@ func (r *Rig) startPlug(ctx context.Context, p *plug, o options) error {
 	}
 	var url string
 	var closer func() error
-	err = bind(ctx, func() error {
+	err = r.sims.bind(ctx, func() error {
 		switch p.driver {
 		case "tasmota":
 			t, err := plugsim.StartTasmota(plugsim.TasmotaConfig{Addr: p.addr, Relays: n, User: p.cred.User,
