@@ -35,8 +35,14 @@ func (s State) String() string {
 }
 
 // blinkEdges is how many level changes inside one window make a blink:
-// three is one full period (off-on-off-on), the least that has a frequency.
-const blinkEdges = 3
+// four give two overlapping full periods, the least that can be checked for
+// regularity. Three edges are also what a unit that is power-cycled twice
+// shows (off, on, off): irregular, and not a blink.
+const blinkEdges = 4
+
+// periodTolerance is how far the periods of a blink may differ (longest /
+// shortest): LEDs driven by a timer are regular; power cycles are not.
+const periodTolerance = 1.5
 
 // classifier turns timestamped levels into a State. It is pure (no clock,
 // no goroutine): the sensors feed it and ask it.
@@ -47,6 +53,7 @@ type classifier struct {
 	level      bool
 	levelSince time.Time
 	edges      []time.Time // level changes inside the window, oldest first
+	lastEdge   time.Time   // the latest level change, kept past the window
 	state      State
 }
 
@@ -59,7 +66,7 @@ func (c *classifier) observe(at time.Time, level bool) {
 	if level == c.level {
 		return
 	}
-	c.level, c.levelSince = level, at
+	c.level, c.levelSince, c.lastEdge = level, at, at
 	c.edges = append(c.edges, at)
 }
 
@@ -76,7 +83,7 @@ func (c *classifier) classify(now time.Time) (State, bool) {
 	c.edges = c.edges[i:]
 	next := c.state
 	switch {
-	case len(c.edges) >= blinkEdges:
+	case len(c.edges) >= blinkEdges && periodic(c.edges):
 		next = State{Kind: Blinking, Hz: blinkHz(c.edges), Since: c.edges[0]}
 		if c.state.Kind == Blinking {
 			next.Since = c.state.Since // still the same blink
@@ -90,6 +97,25 @@ func (c *classifier) classify(now time.Time) (State, bool) {
 	changed := next.Kind != c.state.Kind
 	c.state = next
 	return next, changed
+}
+
+// periodic reports whether the full periods edge i to edge i+2 agree within
+// periodTolerance.
+func periodic(edges []time.Time) bool {
+	var lo, hi time.Duration
+	for i := 0; i+2 < len(edges); i++ {
+		p := edges[i+2].Sub(edges[i])
+		if p <= 0 {
+			return false
+		}
+		if lo == 0 || p < lo {
+			lo = p
+		}
+		if p > hi {
+			hi = p
+		}
+	}
+	return lo > 0 && float64(hi) <= periodTolerance*float64(lo)
 }
 
 // blinkHz measures the frequency over whole periods (edge 0 to edge 2m),

@@ -26,7 +26,9 @@ func TestClassifier(t *testing.T) {
 		{"steady off after a change", []obs{{0, true}, {500, false}}, 1500, Off, 0},
 		{"one change is not a blink", []obs{{0, true}, {500, false}}, 1400, Unknown, 0},
 		{"2 Hz blink", []obs{{0, false}, {100, true}, {350, false}, {600, true}, {850, false}}, 900, Blinking, 2},
-		{"uneven duty 1 Hz", []obs{{0, false}, {100, true}, {200, false}, {1100, true}, {1200, false}}, 1250, Blinking, 1},
+		{"uneven duty 2 Hz", []obs{{0, false}, {100, true}, {150, false}, {600, true}, {650, false}}, 700, Blinking, 2},
+		{"three edges are no blink yet", []obs{{0, false}, {100, true}, {350, false}, {600, true}}, 610, Unknown, 0},
+		{"irregular edges are no blink", []obs{{0, false}, {100, true}, {150, false}, {200, true}, {900, false}}, 910, Unknown, 0},
 		{"blink ended, steady after a window", []obs{{0, false}, {100, true}, {350, false}, {600, true}}, 1600, On, 0},
 		{"edges spread wider than the window are no blink", []obs{{0, false}, {100, true}, {700, false}, {1300, true}}, 1350, Unknown, 0},
 	}

@@ -85,6 +85,7 @@ type Sensor struct {
 	mu      sync.Mutex
 	cls     classifier
 	changed chan struct{} // closed and replaced on every state change
+	edged   chan struct{} // closed and replaced on every level change
 	fails   int
 	lastErr error
 
@@ -99,6 +100,7 @@ func newSensor(opts Options) *Sensor {
 		opts:    opts,
 		cls:     classifier{window: opts.Window, state: State{Kind: Unknown}},
 		changed: make(chan struct{}),
+		edged:   make(chan struct{}),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
@@ -118,9 +120,52 @@ func (s *Sensor) State() State {
 func (s *Sensor) observe(at time.Time, lit bool) {
 	s.mu.Lock()
 	s.fails, s.lastErr = 0, nil
+	before := s.cls.lastEdge
 	s.cls.observe(at, lit)
+	var wake chan struct{}
+	if s.cls.lastEdge != before {
+		wake = s.edged
+		s.edged = make(chan struct{})
+	}
 	s.mu.Unlock()
+	if wake != nil {
+		close(wake)
+	}
 	s.evaluate(at)
+}
+
+// Edge is one level change of the LED.
+type Edge struct {
+	At  time.Time
+	Lit bool
+}
+
+// WaitEdge blocks until the LED changes level at or after after, and
+// returns that change. It answers "has the LED started doing something"
+// faster than WaitFor(Blinking) can (a blink needs two whole periods to be
+// told from a power cycle): a reset procedure releases the button on the
+// first change after the press and checks the blink afterwards.
+func (s *Sensor) WaitEdge(ctx context.Context, after time.Time) (Edge, error) {
+	for {
+		s.mu.Lock()
+		e := Edge{At: s.cls.lastEdge, Lit: s.cls.level}
+		ch := s.edged
+		fails, lastErr := s.fails, s.lastErr
+		s.mu.Unlock()
+		if !e.At.IsZero() && !e.At.Before(after) {
+			return e, nil
+		}
+		if fails >= failLimit {
+			return e, fmt.Errorf("led %s: waiting for a change: the sensor failed %d reads in a row: %w", s.opts.Name, fails, lastErr)
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return e, fmt.Errorf("led %s: waiting for a change after %s: %w", s.opts.Name, after.Format("15:04:05.000"), context.Cause(ctx))
+		case <-s.done:
+			return e, fmt.Errorf("led %s: waiting for a change: %w", s.opts.Name, ErrClosed)
+		}
+	}
 }
 
 // evaluate re-decides the state at now.

@@ -19,8 +19,9 @@ type Reset struct {
 	// already up).
 	Before Boot
 	Press  press.Record
-	// LED is the LED state that released the press (ReleaseOnLED models).
-	LED led.State
+	// LEDEdge is the LED change that released the press (ReleaseOnLED
+	// models): the status LED starting to flash.
+	LEDEdge led.Edge
 	// After is the boot the reset caused.
 	After Boot
 }
@@ -68,10 +69,14 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 	}
 	u.Console.Skip()
 	if u.Profile.Holds.ReleaseOnLED && u.LED != nil {
-		u.step("factory-hold", fmt.Sprintf("hold until the LED flashes (max %v)", w.Max))
+		u.step("factory-hold", fmt.Sprintf("hold until the LED starts flashing (max %v)", w.Max))
+		// Released on the LED's first change after the press began: the
+		// vendor's "release when the LED starts flashing". Telling a blink
+		// from a power cycle takes two whole periods, longer than a scaled
+		// window allows; the first change is what a person reacts to.
 		r.Press, err = u.Press.PressUntil(ctx, u.D(w.Max), func(ctx context.Context) error {
-			st, err := u.LED.WaitFor(ctx, led.Blinking)
-			r.LED = st
+			e, err := u.LED.WaitEdge(ctx, u.Clock.Now())
+			r.LEDEdge = e
 			return err
 		})
 		if err == nil && r.Press.Measured < u.D(w.Min)-tolerance(u) {

@@ -48,6 +48,7 @@ type Unit struct {
 // LED is what procedures need of an LED sensor.
 type LED interface {
 	WaitFor(ctx context.Context, want led.Kind) (led.State, error)
+	WaitEdge(ctx context.Context, after time.Time) (led.Edge, error)
 	State() led.State
 }
 
