@@ -61,6 +61,7 @@ type openOptions struct {
 	lease         *Lease
 	keepPower     bool
 	only          map[Part]bool
+	ledWindow     time.Duration
 }
 
 // Part names one driver of a unit, for Only.
@@ -93,6 +94,10 @@ func Only(parts ...Part) OpenOption {
 func KeepPower() OpenOption { return func(o *openOptions) { o.keepPower = true } }
 
 func (o *openOptions) wants(p Part) bool { return o.only == nil || o.only[p] }
+
+// WithLEDWindow sets the LED sensor's observation window (default
+// led.DefaultWindow), for a caller that decides how long to watch.
+func WithLEDWindow(d time.Duration) OpenOption { return func(o *openOptions) { o.ledWindow = d } }
 
 // WithTranscriptDir makes the console spill its transcript under dir.
 func WithTranscriptDir(dir string) OpenOption {
@@ -179,7 +184,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 	}
 	if cfg.LED != nil && o.wants(PartLED) {
 		s, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
-			ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll},
+			ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll, Window: o.ledWindow},
 			led.Options{Name: name + " led", Clock: u.Clock, Timeline: u.Timeline, Log: u.Log})
 		if err != nil {
 			return nil, fmt.Errorf("unit %s led: %w", name, err)
@@ -192,7 +197,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		if o.transcriptDir != "" {
 			copts = append(copts, console.WithTranscriptDir(o.transcriptDir))
 		}
-		if s := u.secrets(); len(s) > 0 {
+		if s := u.Secrets(); len(s) > 0 {
 			copts = append(copts, console.WithRedact(s...))
 		}
 		con, err := console.Open(ctx, console.Config{
@@ -206,12 +211,12 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 		u.addCloser(func(context.Context) error { return con.Close() })
 	}
 	if cfg.API != nil && o.wants(PartAPI) {
-		c, err := camera.New(camera.Config{Name: name, URL: cfg.API.URL, User: cfg.API.User,
-			Password: cfg.API.Password, Clock: u.Clock, Log: u.Log, Timeline: u.Timeline})
+		c, err := r.OpenCamera(name, u.Timeline, u.Log)
 		if err != nil {
-			return nil, fmt.Errorf("unit %s api: %w", name, err)
+			return nil, err
 		}
 		u.Camera = c
+		u.addCloser(func(context.Context) error { c.Close(); return nil })
 	}
 	if r.NVR != nil && o.wants(PartNVR) {
 		n, err := r.OpenNVR(u.Timeline, u.Log)
@@ -219,8 +224,30 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 			return nil, err
 		}
 		u.NVR, u.NVRPort = n, cfg.NVRPort
+		u.addCloser(func(context.Context) error { n.Close(); return nil })
 	}
 	return u, nil
+}
+
+// OpenCamera returns a client for the named unit's network API (nil, nil
+// when it has no api binding) without leasing the unit: for read-only
+// questions such as the activation state, which must not wait for a suite.
+// Anything that logs in belongs under a lease (Open), since logins count
+// towards the unit's lockout.
+func (r *Rig) OpenCamera(unit string, tl *timeline.Timeline, log *slog.Logger) (*camera.Client, error) {
+	cfg, ok := r.Unit(unit)
+	if !ok {
+		return nil, fmt.Errorf("rig %s has no unit %q (units: %v)", r.Name, unit, r.UnitNames())
+	}
+	if cfg.API == nil {
+		return nil, nil
+	}
+	c, err := camera.New(camera.Config{Name: unit, URL: cfg.API.URL, User: cfg.API.User,
+		Password: cfg.API.Password, Clock: r.clock(), Log: log, Timeline: tl})
+	if err != nil {
+		return nil, fmt.Errorf("unit %s api: %w", unit, err)
+	}
+	return c, nil
 }
 
 // OpenNVR returns a client for the rig's NVR (nil, nil when it has none).
@@ -243,8 +270,9 @@ func closeSwitch(sw power.Switch) error {
 	return nil
 }
 
-// secrets are the unit's credentials, for redaction of transcripts.
-func (u *Unit) secrets() []secret.Secret {
+// Secrets are the unit's credentials (its API password, the NVR's), for
+// redacting transcripts and anything else that prints what the unit sent.
+func (u *Unit) Secrets() []secret.Secret {
 	var out []secret.Secret
 	if u.Config.API != nil {
 		out = append(out, u.Config.API.Password)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
-	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/rig"
 )
 
@@ -143,86 +142,31 @@ func (f *flags) rigAndUnit() (*rig.Rig, string, int) {
 	return r, name, code
 }
 
-// session is one leased unit with only the drivers a command opened.
-// Unlike rig.Unit.Close, closing it never switches the unit's power: a
-// manual command leaves the unit as the person at the bench set it
-// (`power on` means on), while the solenoid is still released by whoever
-// opened it.
-type session struct {
-	f       *flags
-	r       *rig.Rig
-	name    string
-	cfg     rig.UnitConfig
-	clk     clock.Clock
-	log     *slog.Logger
-	lease   *rig.Lease
-	closers []func(context.Context) error
-}
-
-// closeTimeout bounds closing a session, as rig.Unit.Close bounds its
-// restore: long enough for a slow network plug, short enough that a dead
-// board does not hang the command.
-const closeTimeout = 5 * time.Second
-
-// lease takes the unit for the command: exitBusy when another run has it.
-func (f *flags) lease(r *rig.Rig, name string) (*session, int) {
-	l, err := r.Lease(name)
+// openUnit leases the unit and opens its drivers through rig.Open; opts
+// name the parts the command needs (rig.Only). A manual command leaves the
+// unit's power as the person at the bench set it (`power on` means on), so
+// the unit is opened with rig.KeepPower: closing it still releases the
+// solenoid, closes the drivers and gives the lease back. A unit another run
+// holds is exitBusy.
+func (f *flags) openUnit(ctx context.Context, r *rig.Rig, name string, opts ...rig.OpenOption) (*rig.Unit, int) {
+	opts = append([]rig.OpenOption{rig.KeepPower(), rig.WithLogger(f.logger())}, opts...)
+	u, err := r.Open(ctx, name, opts...)
 	if err != nil {
 		return nil, f.failure(err)
 	}
-	cfg, _ := r.Unit(name)
-	return &session{f: f, r: r, name: name, cfg: cfg, clk: rigClock(r), log: f.logger().With("unit", name), lease: l}, exitOK
+	return u, exitOK
 }
 
-// rigClock is the rig's clock, the wall clock unless a test injected one.
-func rigClock(r *rig.Rig) clock.Clock {
-	if r.Clock == nil {
-		return clock.Real{}
-	}
-	return r.Clock
-}
-
-// onClose adds fn to what close runs, in reverse order of adding.
-func (s *session) onClose(fn func(context.Context) error) {
-	s.closers = append(s.closers, fn)
-}
-
-// openLine opens a power or press binding and closes it with the session.
-func (s *session) openLine(ctx context.Context, role string, cfg power.Config) (power.Switch, error) {
-	sw, err := power.Open(ctx, cfg, power.Deps{Clock: s.clk, Log: s.log})
-	if err != nil {
-		return nil, fmt.Errorf("unit %s %s: %w", s.name, role, err)
-	}
-	s.onClose(func(context.Context) error { return closeLine(sw) })
-	return sw, nil
-}
-
-// close runs the closers and releases the lease; a failure there turns a
-// successful command into a failed one.
-func (s *session) close(code int) int {
-	ctx, cancel := clock.WithTimeout(context.Background(), s.clk, closeTimeout, "leaving unit "+s.name)
-	defer cancel()
-	var errs []error
-	for i := len(s.closers) - 1; i >= 0; i-- {
-		errs = append(errs, s.closers[i](ctx))
-	}
-	s.closers = nil
-	errs = append(errs, s.lease.Release())
-	if err := errors.Join(errs...); err != nil {
-		fmt.Fprintf(s.f.stderr, "camrig %s: leaving unit %s: %v\n", s.f.Name(), s.name, err)
+// closeUnit closes u and passes code on; a failure while leaving the unit
+// turns a successful command into a failed one.
+func (f *flags) closeUnit(u *rig.Unit, code int) int {
+	if err := u.Close(context.Background()); err != nil {
+		fmt.Fprintf(f.stderr, "camrig %s: leaving unit %s: %v\n", f.Name(), u.Name, err)
 		if code == exitOK {
 			return exitFailed
 		}
 	}
 	return code
-}
-
-// closeLine closes a switch that holds a port or connection.
-func closeLine(sw power.Switch) error {
-	if c, ok := sw.(power.Closer); ok {
-		return c.Close()
-	}
-	return nil
 }
 
 // failure prints err and picks its exit code: exitBusy for a leased unit,

@@ -50,29 +50,25 @@ func runCamera(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if cfg.API == nil {
 		return f.needUnitField(r, name, "api")
 	}
-	cam, err := cameraClient(f, r, cfg)
-	if err != nil {
-		return f.failure(err)
-	}
-	defer cam.Close()
 	if action == "status" {
+		// Reading the activation state needs no login, so no lease: it may
+		// run beside a suite.
+		cam, err := r.OpenCamera(name, nil, f.logger().With("unit", name))
+		if err != nil {
+			return f.failure(err)
+		}
+		defer cam.Close()
 		return cameraStatus(ctx, f, cam, name, stdout)
 	}
-	sess, code := f.lease(r, name)
+	// The API client alone: these actions must leave the power as it is.
+	u, code := f.openUnit(ctx, r, name, rig.Only(rig.PartAPI))
 	if code != exitOK {
 		return code
 	}
 	if action == "activate" {
-		return sess.close(cameraActivate(ctx, f, cam, cfg, stdout))
+		return f.closeUnit(u, cameraActivate(ctx, f, u, stdout))
 	}
-	return sess.close(cameraInfo(ctx, f, cam, name, stdout))
-}
-
-// cameraClient is the unit's API client alone: these commands need nothing
-// else of the unit and must leave its power as it is.
-func cameraClient(f *flags, r *rig.Rig, cfg rig.UnitConfig) (*camera.Client, error) {
-	return camera.New(camera.Config{Name: cfg.Name, URL: cfg.API.URL, User: cfg.API.User,
-		Password: cfg.API.Password, Clock: rigClock(r), Log: f.logger().With("unit", cfg.Name)})
+	return f.closeUnit(u, cameraInfo(ctx, f, u.Camera, name, stdout))
 }
 
 func cameraStatus(ctx context.Context, f *flags, cam *camera.Client, name string, stdout io.Writer) int {
@@ -84,7 +80,8 @@ func cameraStatus(ctx context.Context, f *flags, cam *camera.Client, name string
 	return exitOK
 }
 
-func cameraActivate(ctx context.Context, f *flags, cam *camera.Client, cfg rig.UnitConfig, stdout io.Writer) int {
+func cameraActivate(ctx context.Context, f *flags, u *rig.Unit, stdout io.Writer) int {
+	cam, cfg := u.Camera, u.Config
 	st, err := cam.ActivationState(ctx)
 	if err != nil {
 		return f.failure(err)

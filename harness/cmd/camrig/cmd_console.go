@@ -15,10 +15,8 @@ import (
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/power"
-	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/harness/secret"
-	"github.com/camrig/camrig/harness/timeline"
 )
 
 func init() {
@@ -94,59 +92,22 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if o.cycle && cfg.Power == nil {
 		return f.needUnitField(r, name, "power (for --cycle)")
 	}
-	sess, code := f.lease(r, name)
+	// The console, and the power line only for --cycle; the power stays as
+	// the command left it (watching a console must not switch a unit off).
+	parts := []rig.Part{rig.PartConsole}
+	if o.cycle {
+		parts = append(parts, rig.PartPower)
+	}
+	u, code := f.openUnit(ctx, r, name, rig.Only(parts...))
 	if code != exitOK {
 		return code
 	}
-	u, err := openConsoleUnit(ctx, sess, o.cycle)
-	if err != nil {
-		return sess.close(f.failure(err))
-	}
-	out := newScrubWriter(stdout, u.secrets...)
-	code = sess.close(consoleSession(ctx, f, u, o, pattern, send, eol, out))
+	out := newScrubWriter(stdout, u.Secrets()...)
+	code = f.closeUnit(u, consoleSession(ctx, f, u, o, pattern, send, eol, out))
 	if err := out.Flush(); err != nil && code == exitOK {
 		code = f.failure(err)
 	}
 	return code
-}
-
-// consoleUnit is what the console command opens of a unit: the console,
-// and the power line only for --cycle. The power stays as the command left
-// it (watching a console must not switch a unit off).
-type consoleUnit struct {
-	Name     string
-	Console  *console.Console
-	Power    power.Switch
-	Profile  *profile.Profile
-	Scale    clock.Scale
-	Clock    clock.Clock
-	Timeline *timeline.Timeline
-	// secrets are the credentials the unit's console might echo.
-	secrets []secret.Secret
-}
-
-func openConsoleUnit(ctx context.Context, s *session, cycle bool) (*consoleUnit, error) {
-	u := &consoleUnit{Name: s.name, Profile: s.r.Profile(s.name), Scale: s.r.Timescale, Clock: s.clk,
-		Timeline: timeline.New(s.name), secrets: unitSecrets(s.r, s.cfg)}
-	if cycle {
-		sw, err := s.openLine(ctx, "power", *s.cfg.Power)
-		if err != nil {
-			return nil, err
-		}
-		u.Power = sw
-	}
-	c := s.cfg.Console
-	opts := []console.Option{console.WithClock(s.clk), console.WithTimeline(u.Timeline), console.WithLogger(s.log)}
-	if len(u.secrets) > 0 {
-		opts = append(opts, console.WithRedact(u.secrets...))
-	}
-	con, err := console.Open(ctx, console.Config{Port: c.Port, Baud: c.Baud, DataBits: c.DataBits, Parity: c.Parity, StopBits: c.StopBits}, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("unit %s console: %w", s.name, err)
-	}
-	s.onClose(func(context.Context) error { return con.Close() })
-	u.Console = con
-	return u, nil
 }
 
 var lineEndings = map[string]string{"cr": "\r", "lf": "\n", "crlf": "\r\n", "none": ""}
@@ -168,7 +129,7 @@ func (o consoleOpts) pattern() (console.Pattern, error) {
 	return p, p.Err()
 }
 
-func consoleSession(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts, pattern console.Pattern, send, eol string, out io.Writer) int {
+func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, send, eol string, out io.Writer) int {
 	if o.cycle {
 		if err := power.Cycle(ctx, u.Power, u.Scale.Of(u.Profile.Boot.OffTime), u.Clock, u.Timeline); err != nil {
 			return f.failure(fmt.Errorf("unit %s: %w", u.Name, err))
@@ -190,7 +151,7 @@ func consoleSession(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts
 
 // expectOnce waits for pattern and prints what came up to and including
 // it. A timeout is exitFailed with the tail of what did arrive.
-func expectOnce(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts, pattern console.Pattern, out io.Writer) int {
+func expectOnce(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, out io.Writer) int {
 	d := u.Profile.Boot.Deadline
 	if o.timeout.set {
 		d = o.timeout.d
@@ -215,7 +176,7 @@ func expectOnce(ctx context.Context, f *flags, u *consoleUnit, o consoleOpts, pa
 // until ctx ends (Ctrl-C). It closes the console itself and waits for the
 // copy to finish, so every byte that arrived is printed before the unit is
 // left.
-func streamConsole(ctx context.Context, f *flags, u *consoleUnit, eol string, out io.Writer) int {
+func streamConsole(ctx context.Context, f *flags, u *rig.Unit, eol string, out io.Writer) int {
 	fmt.Fprintf(f.stderr, "camrig console: %s on %s; Ctrl-C to quit\n", u.Name, u.Console.Name())
 	copied := make(chan error, 1)
 	rd := u.Console.Reader()
@@ -271,19 +232,6 @@ func unescape(s string) (string, error) {
 		s = tail
 	}
 	return b.String(), nil
-}
-
-// unitSecrets are the credentials a unit's console might echo: its own
-// API password and the NVR's.
-func unitSecrets(r *rig.Rig, cfg rig.UnitConfig) []secret.Secret {
-	var out []secret.Secret
-	if cfg.API != nil {
-		out = append(out, cfg.API.Password)
-	}
-	if r.NVR != nil {
-		out = append(out, r.NVR.Password)
-	}
-	return out
 }
 
 // scrubWriter replaces secret values in a byte stream. It holds back only

@@ -8,6 +8,7 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/led"
+	"github.com/camrig/camrig/harness/rig"
 )
 
 func init() {
@@ -44,29 +45,22 @@ func runLED(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if cfg.LED == nil {
 		return f.needUnitField(r, name, "led")
 	}
-	sess, code := f.lease(r, name)
+	// The sensor alone: reading the LED leaves the unit's power as it is.
+	u, code := f.openUnit(ctx, r, name, rig.Only(rig.PartLED), rig.WithLEDWindow(*watch))
 	if code != exitOK {
 		return code
 	}
-	// The sensor alone: reading the LED leaves the unit's power as it is.
-	sensor, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
-		ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll, Window: *watch},
-		led.Options{Name: name + " led", Clock: sess.clk, Log: sess.log})
-	if err != nil {
-		return sess.close(f.failure(fmt.Errorf("unit %s: %w", name, err)))
-	}
-	sess.onClose(func(context.Context) error { return sensor.Close() })
-	return sess.close(watchLED(ctx, sess, sensor, *watch, stdout))
+	return f.closeUnit(u, watchLED(ctx, f, u, *watch, stdout))
 }
 
-func watchLED(ctx context.Context, s *session, sensor *led.Sensor, watch time.Duration, stdout io.Writer) int {
-	wctx, cancel := clock.WithTimeout(ctx, s.clk, 2*watch, fmt.Sprintf("%s to show a steady level or a blink", sensor))
+func watchLED(ctx context.Context, f *flags, u *rig.Unit, watch time.Duration, stdout io.Writer) int {
+	wctx, cancel := clock.WithTimeout(ctx, u.Clock, 2*watch, fmt.Sprintf("%s to show a steady level or a blink", u.LED))
 	defer cancel()
-	st, err := waitDecided(wctx, sensor)
+	st, err := waitDecided(wctx, u.LED)
 	if err != nil {
-		return s.f.failure(err)
+		return f.failure(err)
 	}
-	fmt.Fprintf(stdout, "%s: led %s\n", s.name, st)
+	fmt.Fprintf(stdout, "%s: led %s\n", u.Name, st)
 	return exitOK
 }
 

@@ -6,7 +6,7 @@ import (
 	"io"
 
 	"github.com/camrig/camrig/harness/power"
-	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/harness/rig"
 )
 
 func init() {
@@ -46,37 +46,35 @@ func runPower(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if cfg.Power == nil {
 		return f.needUnitField(r, name, "power")
 	}
-	sess, code := f.lease(r, name)
+	// Every action leaves the power as it set or found it: the safe state
+	// Close would restore is off, which would undo "on" and "cycle", and a
+	// binding whose safe state is on would undo "off".
+	u, code := f.openUnit(ctx, r, name, rig.Only(rig.PartPower))
 	if code != exitOK {
 		return code
 	}
-	sw, err := sess.openLine(ctx, "power", *cfg.Power)
-	if err != nil {
-		return sess.close(f.failure(err))
-	}
-	return sess.close(powerAction(ctx, sess, sw, action, off, stdout))
+	return f.closeUnit(u, powerAction(ctx, f, u, action, off, stdout))
 }
 
-func powerAction(ctx context.Context, s *session, sw power.Switch, action string, off deviceDuration, stdout io.Writer) int {
-	f, name := s.f, s.name
+func powerAction(ctx context.Context, f *flags, u *rig.Unit, action string, off deviceDuration, stdout io.Writer) int {
+	name, sw := u.Name, u.Power
 	switch action {
 	case "on", "off":
 		if err := sw.Set(ctx, action == "on"); err != nil {
 			return f.failure(fmt.Errorf("unit %s: power %s: %w", name, action, err))
 		}
 	case "cycle":
-		prof := s.r.Profile(name)
-		d := prof.Boot.OffTime
+		d := u.Profile.Boot.OffTime
 		if off.set {
 			d = off.d
 		}
 		if d <= 0 {
-			return f.failure(fmt.Errorf("unit %s: profile %s has no boot.off_time; give --off", name, prof.Model))
+			return f.failure(fmt.Errorf("unit %s: profile %s has no boot.off_time; give --off", name, u.Profile.Model))
 		}
-		if err := power.Cycle(ctx, sw, s.r.Timescale.Of(d), s.clk, timeline.New(name)); err != nil {
+		if err := power.Cycle(ctx, sw, u.Scale.Of(d), u.Clock, u.Timeline); err != nil {
 			return f.failure(fmt.Errorf("unit %s: %w", name, err))
 		}
-		fmt.Fprintf(stdout, "%s: power cycled, off for %s\n", name, realTime(d, s.r.Timescale))
+		fmt.Fprintf(stdout, "%s: power cycled, off for %s\n", name, realTime(d, u.Scale))
 	}
 	// Read the line back from the board, so what is printed is what the
 	// board says, not what was asked.

@@ -160,3 +160,28 @@ func TestPowerOnVirtualRig(t *testing.T) {
 		}
 	}
 }
+
+// TestPowerCommandsLeaveTheLineAsSet checks that closing the unit after a
+// power command does not restore the binding's safe state: with safe_on
+// (the safe state is on) "off" must stay off, and "status" must not switch
+// a line that is off back on.
+func TestPowerCommandsLeaveTheLineAsSet(t *testing.T) {
+	line := filepath.Join(t.TempDir(), "line")
+	units := fmt.Sprintf(`  - name: cam1
+    profile: blink
+    console: {port: /dev/camrig-test-no-console}
+    power:
+      driver: exec
+      safe_on: true
+      on: [sh, -c, "echo on > %[1]s"]
+      off: [sh, -c, "echo off > %[1]s"]
+      status: [cat, %[1]s]
+`, line)
+	rigPath := writeRig(t, "", units)
+	for _, action := range []string{"off", "status"} {
+		wantExit(t, exitOK, "power", action, "--rig", rigPath, "--unit", "cam1")
+		if got := lineState(t, line); got != "off" {
+			t.Fatalf("after power %s the line is %q, want it left off", action, got)
+		}
+	}
+}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/press"
+	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/harness/safety"
-	"github.com/camrig/camrig/harness/timeline"
 )
 
 func init() {
@@ -51,43 +51,19 @@ func runPress(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			hold.d, name, cfg.Press.MaxHold, r.File, cfg.Line)
 		return exitFailed
 	}
-	sess, code := f.lease(r, name)
+	// Only the solenoid: a reboot hold must not be followed by a power cut
+	// when the command ends. Close releases the solenoid whatever happens.
+	u, code := f.openUnit(ctx, r, name, rig.Only(rig.PartPress))
 	if code != exitOK {
 		return code
 	}
-	sol, err := openSolenoid(ctx, sess)
-	if err != nil {
-		return sess.close(f.failure(err))
-	}
 	defer safety.OnPanic()
-	rec, err := sol.Press(ctx, r.Timescale.Of(hold.d))
+	rec, err := u.Press.Press(ctx, u.Scale.Of(hold.d))
 	if err != nil {
-		return sess.close(f.failure(fmt.Errorf("unit %s: %w", name, err)))
+		return f.closeUnit(u, f.failure(fmt.Errorf("unit %s: %w", name, err)))
 	}
-	printPress(stdout, name, rec, hold.d, r.Timescale)
-	return sess.close(exitOK)
-}
-
-// openSolenoid builds the unit's solenoid as rig.Open does: max_hold scaled
-// like the holds it bounds, and the line registered with the safety
-// registry (released on a panic) while the session is open. Closing the
-// session releases it once more: released is a solenoid's only safe state.
-func openSolenoid(ctx context.Context, s *session) (*press.Solenoid, error) {
-	sw, err := s.openLine(ctx, "press", *s.cfg.Press)
-	if err != nil {
-		return nil, err
-	}
-	sol, err := press.New(sw, press.Options{MaxHold: s.r.Timescale.Of(s.cfg.Press.MaxHold), Clock: s.clk,
-		Timeline: timeline.New(s.name), Log: s.log})
-	if err != nil {
-		return nil, fmt.Errorf("unit %s press: %w", s.name, err)
-	}
-	unregister := safety.RegisterSwitch(sw, false)
-	s.onClose(func(ctx context.Context) error {
-		defer unregister()
-		return sw.Set(ctx, false)
-	})
-	return sol, nil
+	printPress(stdout, name, rec, hold.d, u.Scale)
+	return f.closeUnit(u, exitOK)
 }
 
 func printPress(w io.Writer, unit string, rec press.Record, requested time.Duration, s clock.Scale) {
