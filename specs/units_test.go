@@ -12,6 +12,9 @@ import (
 type target struct {
 	name    string
 	profile *profile.Profile
+	// cfg is the unit's binding, known while the tree is built (the Unit
+	// only once BeforeAll opened it).
+	cfg rig.UnitConfig
 	*rig.Unit
 }
 
@@ -25,7 +28,8 @@ var suites []func(t *target)
 // ContinueOnFailure: a failed reset must not hide what the others show.
 var _ = Describe("Unit", func() {
 	for _, name := range theRig.UnitNames() {
-		t := &target{name: name, profile: theRig.Profile(name)}
+		cfg, _ := theRig.Unit(name)
+		t := &target{name: name, profile: theRig.Profile(name), cfg: cfg}
 		Describe(name+" ("+t.profile.Model+")", Ordered, ContinueOnFailure, Label("unit:"+name), func() {
 			BeforeAll(func(ctx SpecContext) {
 				t.Unit = openUnit(ctx, name)
