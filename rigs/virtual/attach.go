@@ -27,6 +27,8 @@ type sims struct {
 	running sync.WaitGroup // unit services in flight
 	nvr     *nvrsim.NVR
 	flash   map[string]*unitFlash
+	// net is each unit's profile, network side.
+	net map[string]*netProfile
 	// bindDeadline ends the wait for busy addresses (set at the first).
 	bindDeadline time.Time
 }
@@ -42,7 +44,7 @@ const bindRetry = 50 * time.Millisecond
 
 func newSims(x *extras) *sims {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sims{x: x, ctx: ctx, cancel: cancel, flash: map[string]*unitFlash{}}
+	return &sims{x: x, ctx: ctx, cancel: cancel, flash: map[string]*unitFlash{}, net: map[string]*netProfile{}}
 }
 
 // close ends every service and waits for them.
@@ -142,6 +144,14 @@ func (r *Rig) attachUnits() error {
 	}
 	r.sims = newSims(x)
 	r.AddCloser(r.sims.close)
+	for _, u := range r.units {
+		np, err := loadNetProfile(u.Profile().File)
+		if err != nil {
+			uf := r.unitFiles[u.Name()]
+			return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: %v", uf.Name, err)}
+		}
+		r.sims.net[u.Name()] = np
+	}
 	if err := r.syncCameraPasswords(); err != nil {
 		return err
 	}

@@ -251,7 +251,8 @@ func TestShippedRigStartsWhole(t *testing.T) {
 	b.sim.Describe(&out)
 	for _, want := range []string{
 		"api    cam1", "api    cam2", "api    cam3", "api    cam4", "nvr    nvr",
-		"port 1 = cam1, port 2 = cam2, port 3 = cam3, port 4 = cam4",
+		"port 2 = cam2, port 3 = cam3, port 4 = cam4; 4 PoE ports",
+		"note: cam1 is on NVR port 1, but profile blink does not sync with an NVR",
 		"plug   tasmota", "relay 1 = cam1 power", "plug   shelly", "relay 0 = cam4 power",
 		"nvr-camera", "cam1-plug", "cam4-plug",
 	} {
@@ -268,11 +269,14 @@ func TestShippedRigStartsWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"cam1", "cam2", "cam3", "cam4"} {
+	for _, name := range []string{"cam2", "cam3", "cam4"} {
 		pw, err := b.sim.Password(name)
 		if err != nil || pw != camPW {
 			t.Errorf("%s's password is not the NVR's camera password (%v)", name, err)
 		}
+	}
+	if pw, err := b.sim.Password("cam1"); err != nil || pw == camPW {
+		t.Errorf("cam1 (no NVR sync) should keep a password of its own (%v)", err)
 	}
 	if strings.Contains(out.String(), camPW) {
 		t.Fatal("Describe printed a password")

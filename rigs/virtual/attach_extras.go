@@ -120,6 +120,9 @@ type netProfile struct {
 		Duration time.Duration `yaml:"duration"`
 		Scope    string        `yaml:"scope"`
 	} `yaml:"lockout"`
+	// NVRSync: the firmware lets an NVR on its PoE port discover and
+	// activate it.
+	NVRSync bool `yaml:"nvr_sync"`
 }
 
 func loadNetProfile(path string) (*netProfile, error) {

@@ -37,7 +37,10 @@ const (
 	minNVRActivateAfter = 500 * time.Millisecond
 )
 
-// nvrUnits are the units on NVR ports with an API to reach them by.
+// nvrUnits are the units the NVR takes over: on one of its ports, with
+// an API to reach them by, and firmware that syncs with an NVR (the
+// profile's nvr_sync; a unit without it is left off its port, as an NVR
+// would not see it).
 func (r *Rig) nvrUnits() []*UnitFile {
 	if r.file.NVR == nil || r.file.NVR.API == "" {
 		return nil
@@ -45,7 +48,7 @@ func (r *Rig) nvrUnits() []*UnitFile {
 	var out []*UnitFile
 	for i := range r.file.Units {
 		uf := &r.file.Units[i]
-		if uf.NVRPort > 0 && uf.API != nil && uf.API.URL != "" {
+		if uf.NVRPort > 0 && uf.API != nil && uf.API.URL != "" && r.sims.net[uf.Name].NVRSync {
 			out = append(out, uf)
 		}
 	}
@@ -119,8 +122,11 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	}
 	units := r.nvrUnits()
 	ports := 1
-	for _, uf := range units {
+	for _, uf := range r.file.Units {
 		ports = max(ports, uf.NVRPort)
+		if uf.NVRPort > 0 && !r.sims.net[uf.Name].NVRSync {
+			r.note("%s is on NVR port %d, but profile %s does not sync with an NVR: the port stays empty", uf.Name, uf.NVRPort, uf.Profile)
+		}
 	}
 	password, err := r.Password("nvr")
 	if err != nil {

@@ -165,27 +165,34 @@ func TestUnitsOnNVRPortsShareTheCameraPassword(t *testing.T) {
 	secrets := filepath.Join(dir, "secrets")
 	os.MkdirAll(secrets, 0o700)
 	// A previous run's distinct passwords: the first NVR unit's wins, so a
-	// unit already activated with it stays reachable.
-	for name, pw := range map[string]string{"a": "Aaaaaaaa1111", "b": "Bbbbbbbb2222", "c": "Cccccccc3333"} {
+	// unit already activated with it stays reachable. d's firmware does not
+	// sync with an NVR: it keeps its own.
+	for name, pw := range map[string]string{"a": "Aaaaaaaa1111", "b": "Bbbbbbbb2222", "c": "Cccccccc3333", "d": "Dddddddd4444"} {
 		os.WriteFile(filepath.Join(secrets, name), []byte(pw+"\n"), 0o600)
 	}
 	top := "nvr: {api: \"http://" + freeAddr(t, "127.0.0.1") + "\", user: admin, password_file: \"${state_dir}/secrets/nvr\"}\n"
-	unit := func(name, extra string) string {
-		return "  - name: " + name + "\n    profile: blink\n    console: {port: \"${state_dir}/" + name + ".uart\"}\n" +
+	unit := func(name, profile, extra string) string {
+		return "  - name: " + name + "\n    profile: " + profile + "\n    console: {port: \"${state_dir}/" + name + ".uart\"}\n" +
 			"    api: {url: \"http://" + freeAddr(t, "127.0.0.1") + "\", user: admin, password_file: \"${state_dir}/secrets/" + name + "\"}\n" + extra
 	}
-	path := miniRig(t, dir, top, unit("c", "")+unit("a", "    nvr_port: 2\n")+unit("b", "    nvr_port: 1\n"))
+	path := miniRig(t, dir, top, unit("c", "no-button", "")+unit("d", "blink", "    nvr_port: 3\n")+
+		unit("a", "no-button", "    nvr_port: 2\n")+unit("b", "generic-poe-ipc", "    nvr_port: 1\n"))
 	r, err := Start(context.Background(), path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	got := map[string]string{}
-	for _, name := range []string{"a", "b", "c", CameraSecret} {
+	for _, name := range []string{"a", "b", "c", "d", CameraSecret} {
 		got[name], _ = r.Password(name)
 	}
+	notes := strings.Join(r.Notes(), "\n")
 	r.Close()
-	if got[CameraSecret] != "Aaaaaaaa1111" || got["a"] != got[CameraSecret] || got["b"] != got[CameraSecret] || got["c"] != "Cccccccc3333" {
+	if got[CameraSecret] != "Aaaaaaaa1111" || got["a"] != got[CameraSecret] || got["b"] != got[CameraSecret] ||
+		got["c"] != "Cccccccc3333" || got["d"] != "Dddddddd4444" {
 		t.Fatalf("passwords after start: %v", got)
+	}
+	if !strings.Contains(notes, "d is on NVR port 3, but profile blink does not sync with an NVR") {
+		t.Fatalf("notes:\n%s", notes)
 	}
 
 	// A camera password the NVR could not activate with is refused, by file
