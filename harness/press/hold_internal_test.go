@@ -1,0 +1,43 @@
+package press
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/clock/clocktest"
+)
+
+// holdFor never ends a hold early (whatever the host's load, it may only
+// end late), and stops at once when ctx ends.
+func TestHoldForNeverEarly(t *testing.T) {
+	for _, d := range []time.Duration{0, 500 * time.Microsecond, 3 * time.Millisecond, 20 * time.Millisecond} {
+		start := time.Now()
+		if err := holdFor(context.Background(), clock.Real{}, d); err != nil {
+			t.Fatal(err)
+		}
+		if got := time.Since(start); got < d {
+			t.Fatalf("held %v of %v", got, d)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := holdFor(ctx, clock.Real{}, time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// On any other clock the hold is a plain clock.Wait (no spinning on a fake
+// clock that only moves when told).
+func TestHoldForOnFakeClock(t *testing.T) {
+	f := clocktest.New(time.Unix(0, 0))
+	done := make(chan error, 1)
+	go func() { done <- holdFor(context.Background(), f, 5*time.Second) }()
+	<-f.Waiters()
+	f.Advance(5 * time.Second)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
