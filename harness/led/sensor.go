@@ -6,12 +6,14 @@
 // Two sources: a periph gpio.PinIn with edge detection (NewEdge; edges are
 // timestamped as they arrive), or any Reader polled on the injected clock
 // (NewPolled; a Numato board's "gpio read N"). A level must hold for a whole
-// Window to count as steady; three level changes inside a Window make a
-// blink, its frequency measured over whole periods. So Window must cover at
-// least one blink period (default 2 s: blinks of 0.5 Hz and faster), and a
-// polled source must sample well inside a half period (default poll 20 ms:
-// blinks up to about 10 Hz with a few percent error). Both are real time:
-// scale them with the rig's timescale when the blink is scaled too.
+// Window to count as steady; four level changes inside a Window whose full
+// periods agree (within 1.5x) make a blink, its frequency measured over
+// whole periods. So Window must cover at least one and a half blink periods
+// (default 2 s: blinks of 0.75 Hz and faster), and a polled source must
+// sample well inside a half period (default poll 20 ms: blinks up to about
+// 10 Hz with a few percent error). Both are real time: scale them with the
+// rig's timescale when the blink is scaled too. WaitEdge answers sooner
+// than WaitFor(Blinking) when only "the LED started changing" matters.
 //
 // State changes go on the timeline (source LED).
 package led
