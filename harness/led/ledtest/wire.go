@@ -1,5 +1,3 @@
-//go:build gpiotest
-
 package ledtest
 
 import (
