@@ -11,6 +11,8 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/camrig/camrig/harness/safety"
 )
 
 // Exit codes shared by every subcommand.
@@ -70,7 +72,31 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return exitUsage
 	}
+	// A panic anywhere in a command still releases the solenoid and
+	// restores power before the process dies.
+	defer safety.OnPanic()
+	// The first SIGINT/SIGTERM cancels ctx: the command leaves the rig
+	// safe and cleans up (the simulator removes its ptys). From then on a
+	// second signal restores every registered switch at once and exits,
+	// for the engineer whose cleanup is stuck on a dead board.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// returned is closed before stop runs, so the end of ctx at return is
+	// not taken for a signal.
+	returned := make(chan struct{})
+	defer close(returned)
+	go func() {
+		select {
+		case <-returned:
+			return
+		case <-ctx.Done():
+		}
+		select {
+		case <-returned:
+		default:
+			stop()
+			safety.Install()
+		}
+	}()
 	return c.run(ctx, args[1:], stdout, stderr)
 }
