@@ -140,8 +140,8 @@ func networkSpecs(t *target) {
 			Eventually(ctx, func(ctx context.Context) (bool, error) {
 				uc, err := t.Camera.UserCheck(ctx)
 				return uc.OK, err
-			}).WithTimeout(t.Scale.Of(lo.Duration) + t.Scale.Of(t.profile.Boot.Deadline)).
-				WithPolling(t.Scale.Of(lo.Duration) / 20).Should(BeTrue(), "the right password after the lockout")
+			}).WithTimeout(t.Scale.Of(lo.Duration)+t.Scale.Of(t.profile.Boot.Deadline)).
+				WithPolling(t.Scale.Of(lo.Duration)/20).Should(BeTrue(), "the right password after the lockout")
 		})
 	}
 }
