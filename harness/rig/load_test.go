@@ -202,10 +202,10 @@ func TestShippedVirtualRigLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !r.Virtual || r.Timescale != 0.01 || len(r.Units) != 3 {
+	if !r.Virtual || r.Timescale != 0.01 || len(r.Units) != 4 {
 		t.Fatalf("rig = %+v", r)
 	}
-	models := map[string]string{"cam1": "blink", "cam2": "hikvision-ds2cd", "cam3": "generic-poe-ipc"}
+	models := map[string]string{"cam1": "blink", "cam2": "hikvision-ds2cd", "cam3": "generic-poe-ipc", "cam4": "no-button"}
 	for unit, model := range models {
 		u, ok := r.Unit(unit)
 		if !ok || r.Profile(unit) == nil || r.Profile(unit).Model != model {
