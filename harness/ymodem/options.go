@@ -17,8 +17,9 @@ const (
 	// end-of-batch block 0 (see WithFinalAckTimeout).
 	DefaultFinalAckTimeout = time.Second
 	// DefaultMinGrace is the least time the sender waits after block 0 for
-	// the receiver's 'C' before starting the data anyway (see WithStartGrace).
-	DefaultMinGrace = 20 * time.Millisecond
+	// the receiver's 'C' before starting the data anyway (see
+	// WithStartGrace), and the least settling time after a retransmission.
+	DefaultMinGrace = 5 * time.Millisecond
 )
 
 // ProgressFunc is told how many payload bytes the receiver has acknowledged
@@ -101,9 +102,11 @@ func WithRetries(n int) Option {
 
 // WithStartGrace fixes how long the sender waits, after block 0 is
 // acknowledged, for the 'C' that asks for the data. Spec receivers send it
-// at once; U-Boot never does (it only repeats 'C' after its own 2 s
-// timeout), so waiting for it would cost seconds. By default the grace is
-// twice block 0's round trip, at least DefaultMinGrace.
+// right behind the ACK; U-Boot never does (it only repeats 'C' after its
+// own 2 s timeout), so waiting for it would cost seconds per transfer. By
+// default the grace is a quarter of block 0's round trip (which includes
+// the line's latency both ways), at least DefaultMinGrace. A 'C' that comes
+// later is recognised as the late request it is, never as a refusal.
 func WithStartGrace(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {

@@ -193,7 +193,7 @@ func (ss *session) awaitStart(d time.Duration, strict bool) error {
 func (ss *session) awaitDataStart() (bool, error) {
 	g := ss.cfg.grace
 	if g == 0 {
-		g = max(DefaultMinGrace, 2*ss.lastRTT)
+		g = max(DefaultMinGrace, ss.lastRTT/4)
 	}
 	err := ss.wait(g, "the receiver's 'C' after block 0", func(b byte) bool {
 		return b == crc || b == nak
