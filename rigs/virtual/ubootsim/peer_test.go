@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/ymodem"
-	"github.com/camrig/camrig/rigs/virtual/device"
 	"golang.org/x/sys/unix"
 )
 
@@ -202,4 +201,3 @@ func TestLoadFromLRZSZ(t *testing.T) {
 	}
 }
 
-var _ device.BootIO = nil
