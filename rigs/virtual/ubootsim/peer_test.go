@@ -200,4 +200,3 @@ func TestLoadFromLRZSZ(t *testing.T) {
 		})
 	}
 }
-
