@@ -88,8 +88,9 @@ type unitFlash struct {
 }
 
 // attachFlash gives a unit with an SPI NOR flash in its profile an
-// emulated chip persisted at ${state_dir}/flash/<unit>.bin and the boot
-// check of the firmware image in it. A fresh chip gets a valid image, so
+// emulated chip persisted at ${state_dir}/flash/<unit>.bin, the boot
+// check of the firmware image in it and the bootloader commands that
+// reflash it (attachBootloader). A fresh chip gets a valid image, so
 // the unit boots; a unit marked bricked in sim.units gets its image
 // corrupted at every start, so it stops in its bootloader until reflashed.
 func (r *Rig) attachFlash(u *unit.Unit) error {
@@ -118,6 +119,7 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 		}
 	}
 	u.SetFirmwareCheck(fl.check)
+	r.attachBootloader(u, fl)
 	var state string
 	if v, err := fl.check(); err != nil {
 		state = "bricked: " + err.Error()
