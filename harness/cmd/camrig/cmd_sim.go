@@ -19,9 +19,12 @@ consoles are pseudo-terminals; relay boards (Numato, LCUS) and smart plugs
 (Tasmota, Shelly Gen2 on loopback HTTP) wired to their power inputs and
 reset-button solenoids, Numato inputs to their LEDs; each unit's ISAPI
 network API on its own loopback address (served while the unit is up); the
-NVR with the units on its PoE ports; and the passwords the rig's
-password_file entries name (under ${state_dir}/secrets; units on NVR ports
-share the NVR's camera password, secrets/nvr-camera). It prints where each
+NVR with the units on its PoE ports; each unit's SPI NOR flash (persisted
+under ${state_dir}/flash, U-Boot's loady/crc32/sf in its bootloader; a unit
+marked bricked under sim.units starts with a corrupt image); and the
+passwords the rig's password_file entries name (under ${state_dir}/secrets;
+units on NVR ports share the NVR's camera password, secrets/nvr-camera).
+It prints where each
 device is, runs until SIGINT or SIGTERM, then removes the ptys, links and
 state lock it made (config stores and secrets stay for the next run).
 
