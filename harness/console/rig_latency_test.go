@@ -17,6 +17,7 @@ import (
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/unit"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 // markerTaps records when the last byte ('>') of each marker written on
@@ -91,8 +92,8 @@ func runLatency(b *testing.B) (ours, theirs []float64) {
 	defer cancel()
 	dir := b.TempDir()
 	taps := &markerTaps{unit: "cam1", more: make(chan struct{}, 1)}
-	r, err := virtual.Start(ctx, filepath.Join("..", "..", "rigs", "virtual.yaml"),
-		virtual.WithStateDir(dir), virtual.WithUARTTap(taps.tap))
+	rigFile := virtualtest.Relocate(b, filepath.Join("..", "..", "rigs", "virtual.yaml"), b.TempDir(), 0)
+	r, err := virtual.Start(ctx, rigFile, virtual.WithStateDir(dir), virtual.WithUARTTap(taps.tap))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/unit"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 const holdPresses = 200
@@ -46,12 +47,13 @@ func runHolds(b *testing.B) (vsRequested, vsMeasured []float64) {
 	defer cancel()
 	dir := b.TempDir()
 	b.Setenv(rig.StateDirEnv, dir)
-	sim, err := virtual.Start(ctx, filepath.Join("..", "..", "rigs", "virtual.yaml"), virtual.WithStateDir(dir))
+	rigFile := virtualtest.Relocate(b, filepath.Join("..", "..", "rigs", "virtual.yaml"), b.TempDir(), 0)
+	sim, err := virtual.Start(ctx, rigFile, virtual.WithStateDir(dir))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer sim.Close()
-	r, err := rig.Load(filepath.Join("..", "..", "rigs", "virtual.yaml"))
+	r, err := rig.Load(rigFile)
 	if err != nil {
 		b.Fatal(err)
 	}

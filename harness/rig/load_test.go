@@ -212,7 +212,19 @@ func TestShippedVirtualRigLoads(t *testing.T) {
 			t.Errorf("%s: %+v", unit, u)
 			continue
 		}
-		for _, s := range []string{u.Console.Port, u.Power.Port, u.Press.Port, u.API.Password.File} {
+		paths := []string{u.Console.Port, u.API.Password.File}
+		// Serial boards live in the state dir; plugs are URLs with a
+		// password file there.
+		for _, b := range []*power.Config{u.Power, u.Press} {
+			switch {
+			case b == nil:
+			case b.Port != "":
+				paths = append(paths, b.Port)
+			case b.PasswordFile != "":
+				paths = append(paths, b.PasswordFile)
+			}
+		}
+		for _, s := range paths {
 			if strings.Contains(s, "${") || !strings.HasPrefix(s, r.StateDir) {
 				t.Errorf("%s: %q not under state_dir %q", unit, s, r.StateDir)
 			}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/rigs/virtual"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 const simRig = "../../../rigs/virtual.yaml"
@@ -35,11 +36,14 @@ func (l *lockedBuffer) String() string {
 func TestSimRunsUntilCancelledAndCleansUp(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv(virtual.StateDirEnv, "")
+	// A copy on loopback addresses of its own: other packages' tests run a
+	// simulator of the shipped rig at the same time.
+	rigFile := virtualtest.Relocate(t, simRig, t.TempDir(), 0)
 	ctx, cancel := context.WithCancel(context.Background())
 	var stdout, stderr lockedBuffer
 	done := make(chan int, 1)
 	go func() {
-		done <- runSim(ctx, []string{"--rig", simRig, "--state-dir", dir, "--timescale", "0.001"}, &stdout, &stderr)
+		done <- runSim(ctx, []string{"--rig", rigFile, "--state-dir", dir, "--timescale", "0.001"}, &stdout, &stderr)
 	}()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(stdout.String(), "running;") {
