@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,6 +32,7 @@ const helpWidth = 10
 var builtinHelp = map[string]string{
 	"boot":     "boot default, i.e., run 'bootcmd'",
 	"bootd":    "boot default, i.e., run 'bootcmd'",
+	"echo":     "echo args to console",
 	"help":     "print command description/usage",
 	"printenv": "print environment variables",
 	"reset":    "Perform RESET of the CPU",
@@ -61,6 +63,15 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 		return errStale
 	}
 	s := &session{u: u, io: io, env: u.loadEnv()}
+	// status is $?: 0 when the last command succeeded, 1 when it failed,
+	// as U-Boot's hush shell keeps it.
+	status := 0
+	lookup := func(k string) (string, bool) {
+		if k == "?" {
+			return strconv.Itoa(status), true
+		}
+		return s.env.Get(k)
+	}
 	for {
 		if err := io.print(u.prof.Bootloader.Prompt); err != nil {
 			return err
@@ -80,7 +91,7 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 			continue
 		}
 		for _, c := range cmds {
-			args, err := splitArgs(c, s.env.Get)
+			args, err := splitArgs(c, lookup)
 			if err != nil {
 				io.println("syntax error")
 				break
@@ -91,6 +102,10 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 			err = s.run(ctx, args)
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
+			}
+			status = 0
+			if err != nil {
+				status = 1
 			}
 			if errors.Is(err, errBoot) {
 				return nil
@@ -152,6 +167,8 @@ func (s *session) run(ctx context.Context, args []string) error {
 		return err
 	}
 	switch args[0] {
+	case "echo":
+		return s.io.println(strings.Join(args[1:], " "))
 	case "help":
 		return s.help(args)
 	case "printenv":
@@ -345,6 +362,9 @@ func splitArgs(cmd string, lookup func(string) (string, bool)) ([]string, error)
 // varName reads a variable reference after '$': "{name}" or a run of
 // letters, digits and '_'. n is how many bytes it used (0: not a reference).
 func varName(s string) (name string, n int) {
+	if strings.HasPrefix(s, "?") {
+		return "?", 1
+	}
 	if strings.HasPrefix(s, "{") {
 		end := strings.IndexByte(s, '}')
 		if end < 2 || strings.ContainsAny(s[1:end], " \t{$'\"") {

@@ -51,6 +51,10 @@ func TestShellCommands(t *testing.T) {
 		{"setenv foo\r", "setenv foo" + prompt},
 		{"printenv foo\r", "printenv foo\r\n## Error: \"foo\" not defined" + prompt},
 		{"setenv unterminated 'quote\r", "setenv unterminated 'quote\r\nsyntax error" + prompt},
+		// $? is the last command's status, as a session framing its
+		// commands with "; echo rc=$?" relies on.
+		{"fail; echo rc=$?\r", "fail; echo rc=$?\r\n## flash not probed\r\nrc=1" + prompt},
+		{"echo a $loadaddr; echo rc=$?\r", "echo a $loadaddr; echo rc=$?\r\na 0x82000000\r\nrc=0" + prompt},
 		{"\r", "" + prompt},
 	}
 	for _, st := range steps {
