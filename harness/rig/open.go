@@ -305,6 +305,17 @@ func (u *Unit) Procedure() *procedure.Unit {
 	return p
 }
 
+// ReflashTarget is the unit's drivers as the reflash procedure needs them.
+func (u *Unit) ReflashTarget() (procedure.ReflashTarget, error) {
+	if u.Console == nil || u.Power == nil {
+		return procedure.ReflashTarget{}, fmt.Errorf("unit %s needs both a console and a power binding to be reflashed", u.Name)
+	}
+	return procedure.ReflashTarget{
+		Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console,
+	}, nil
+}
+
 // SaveTranscript writes the console transcript to dir/<name>, returning the
 // path. It is safe to call on a unit without a console.
 func (u *Unit) SaveTranscript(dir, name string) (string, error) {

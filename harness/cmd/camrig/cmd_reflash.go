@@ -39,14 +39,12 @@ var openReflashTarget = func(ctx context.Context, rigPath, unit string) (procedu
 		return procedure.ReflashTarget{}, nil, err
 	}
 	closeFn := func() { u.Close(context.Background()) }
-	if u.Console == nil || u.Power == nil {
+	target, err := u.ReflashTarget()
+	if err != nil {
 		closeFn()
-		return procedure.ReflashTarget{}, nil, fmt.Errorf("unit %s needs both a console and a power binding to be reflashed", unit)
+		return procedure.ReflashTarget{}, nil, err
 	}
-	return procedure.ReflashTarget{
-		Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console,
-	}, closeFn, nil
+	return target, closeFn, nil
 }
 
 func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -77,7 +75,7 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	prof := r.Profile(name)
-	opts := procedure.ReflashOptions{}
+	opts := procedure.ReflashOptions{Inspect: procedure.InspectImage}
 	if *baud > 0 {
 		opts.Bauds = []int{*baud}
 	}

@@ -1,0 +1,133 @@
+package procedure_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/rigs/virtual"
+	"github.com/camrig/camrig/rigs/virtual/unit"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
+)
+
+// bricked starts a copy of the shipped virtual rig whose cam4 (no-button)
+// has a corrupt image in flash, and returns the harness's view of it.
+func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv(rig.StateDirEnv, dir)
+	path := virtualtest.Relocate(t, filepath.Join("..", "..", "rigs", "virtual.yaml"), t.TempDir(), 0)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withBrick := strings.Replace(string(data), "\nsim:\n", "\nsim:\n  units:\n    cam4: {bricked: true}\n", 1)
+	if withBrick == string(data) {
+		t.Fatal("the shipped rig has no sim: section to mark cam4 bricked in")
+	}
+	if err := os.WriteFile(path, []byte(withBrick), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sim, err := virtual.Start(ctx, path, virtual.WithStateDir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	r, err := rig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, sim
+}
+
+// The no-button unit's only recovery is serial firmware: a unit bricked by
+// a corrupt image is reflashed over its UART (bootloader, YMODEM, RAM CRC,
+// SPI NOR erase/write, flash read-back CRC) and boots the new image.
+func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
+	r, sim := bricked(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	u, err := r.Open(ctx, "cam4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close(context.Background())
+
+	// Bricked: power on and the unit stops in its bootloader.
+	if err := u.Power.Set(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := sim.Unit("cam4").WaitState(ctx, unit.StateBricked); err != nil {
+		t.Fatalf("cam4 did not start bricked: %v", err)
+	}
+
+	image := fwimage.Generate("no-button", "V2.0.0-camrig", 48<<10, 7)
+	target, err := u.ReflashTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
+		Inspect:  procedure.InspectImage,
+		Progress: func(p procedure.ReflashProgress) { steps = appendOnce(steps, p.Step) },
+	})
+	if err != nil {
+		t.Fatalf("reflash: %v\nsteps: %v\ntranscript tail:\n%s", err, steps, tailOf(u.Console.Transcript().String(), 1500))
+	}
+	if res.Version != "V2.0.0-camrig" || res.Bytes != len(image) {
+		t.Fatalf("result = %+v", res)
+	}
+	if st := sim.Unit("cam4").State(); st != unit.StateUp {
+		t.Fatalf("cam4 is %v after the reflash, want up", st)
+	}
+	// And it stays repaired across a power cycle.
+	if _, err := procedure.ColdBoot(ctx, u.Procedure()); err != nil {
+		t.Fatalf("cold boot after the reflash: %v", err)
+	}
+}
+
+// A corrupt image is refused before the unit is touched.
+func TestReflashRefusesACorruptImage(t *testing.T) {
+	r, _ := bricked(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	u, err := r.Open(ctx, "cam4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer u.Close(context.Background())
+	image := fwimage.Generate("no-button", "V2.0.0", 16<<10, 1)
+	image[len(image)/2] ^= 0x5a
+	target, _ := u.ReflashTarget()
+	_, err = procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
+	if err == nil || !strings.Contains(err.Error(), "corrupt firmware image") {
+		t.Fatalf("err = %v", err)
+	}
+	for _, e := range u.Timeline.Events() {
+		if e.Source == "power" {
+			t.Fatalf("the unit was touched: %+v", e)
+		}
+	}
+}
+
+func appendOnce(s []string, v string) []string {
+	if len(s) > 0 && s[len(s)-1] == v {
+		return s
+	}
+	return append(s, v)
+}
+
+func tailOf(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}
