@@ -125,6 +125,13 @@ func (u *UART) ReadByteUntil(ctx context.Context, stop <-chan struct{}) (byte, e
 				u.mu.Unlock()
 				return b, nil
 			}
+			// The last byte of a burst (a YMODEM block's CRC) is timed
+			// exactly; bytes inside a burst are taken in timer batches.
+			if last := len(u.rx) == 1 && len(c.data) == 1; last && at.Sub(now) < spinBelow {
+				u.mu.Unlock()
+				spinUntil(at)
+				continue
+			}
 			d := max(at.Sub(now), minRxWait)
 			if timer == nil {
 				timer = time.NewTimer(d)

@@ -112,6 +112,12 @@ func (u *UART) waitUntil(timer *time.Timer, due time.Time, epoch uint64) bool {
 	if d <= 0 {
 		return true
 	}
+	if d < spinBelow {
+		spinUntil(due)
+		u.mu.Lock()
+		defer u.mu.Unlock()
+		return !u.closed && u.epoch == epoch
+	}
 	timer.Reset(d)
 	defer timer.Stop()
 	for {
