@@ -116,7 +116,7 @@ const safeTimeout = 5 * time.Second
 
 // Open leases the named unit and opens its drivers. On any error everything
 // opened so far is closed again and the lease released.
-func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Unit, err error) {
+func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Unit, err error) {
 	o := openOptions{log: slog.Default()}
 	for _, opt := range opts {
 		opt(&o)
@@ -131,15 +131,16 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (u *Uni
 			return nil, err
 		}
 	}
-	u = &Unit{
+	u := &Unit{
 		Name: name, Config: cfg, Profile: r.Profile(name), Rig: r,
 		Clock: r.clock(), Scale: r.Timescale, Timeline: timeline.New(name),
 		Log: o.log.With("unit", name), lease: lease,
 	}
+	// Every error return below leaves what was opened so far closed and
+	// the lease released (u is the local, not the nil being returned).
 	defer func() {
 		if err != nil {
 			u.Close(context.Background())
-			u = nil
 		}
 	}()
 	deps := power.Deps{Clock: u.Clock, Log: u.Log}
