@@ -4,42 +4,22 @@ import (
 	"bytes"
 	"context"
 	"net"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/qemu/qemutest"
+
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/power"
-	"github.com/camrig/camrig/harness/qemu"
 	"github.com/camrig/camrig/harness/timeline"
 )
 
 func TestQEMUSwitchIsPowerForARealUBoot(t *testing.T) {
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skipf("skipping: %s not installed (Debian qemu-system-arm; `make deps`)", qemu.DefaultBinary)
-	}
-	if _, err := os.Stat(qemu.DefaultBIOS); err != nil {
-		t.Skipf("skipping: %s missing (Debian u-boot-qemu; `make deps`)", qemu.DefaultBIOS)
-	}
-	dir, err := os.MkdirTemp("", "cqp")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	m, err := qemu.Start(ctx, qemu.Config{
-		PFlash: filepath.Join(dir, "flash.img"),
-		Serial: filepath.Join(dir, "uart.sock"),
-		QMP:    filepath.Join(dir, "qmp.sock"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := qemutest.Start(t, ctx)
 
 	sw, err := power.Open(ctx, power.Config{Driver: "qemu", Port: m.QMPPort()}, power.Deps{})
 	if err != nil {
@@ -49,7 +29,7 @@ func TestQEMUSwitchIsPowerForARealUBoot(t *testing.T) {
 		t.Fatalf("a freshly started VM reads %v, %v; want off", on, err)
 	}
 	var d net.Dialer
-	uart, err := d.DialContext(ctx, "unix", filepath.Join(dir, "uart.sock"))
+	uart, err := d.DialContext(ctx, "unix", strings.TrimPrefix(m.SerialPort(), "unix://"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,12 +5,11 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/camrig/camrig/harness/qemu/qemutest"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
@@ -26,32 +25,13 @@ import (
 // the pflash bank -> read-back crc32 -> reset -> autoboot line), with power
 // through QMP, then the pflash file on disk must hold the image.
 func TestReflashRealUBootUnderQEMU(t *testing.T) {
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skipf("skipping: %s not installed (Debian qemu-system-arm; `make deps`)", qemu.DefaultBinary)
-	}
-	if _, err := os.Stat(qemu.DefaultBIOS); err != nil {
-		t.Skipf("skipping: %s missing (Debian u-boot-qemu; `make deps`)", qemu.DefaultBIOS)
-	}
 	prof, err := profile.Load("../../fixtures/profiles/qemu-arm-virt.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "cqr")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	m, err := qemu.Start(ctx, qemu.Config{
-		PFlash: filepath.Join(dir, "uboot1.pflash"),
-		Serial: filepath.Join(dir, "uboot1.uart"),
-		QMP:    filepath.Join(dir, "uboot1.qmp"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
+	m := qemutest.Start(t, ctx)
 	con, err := console.Open(ctx, console.Config{Port: m.SerialPort(), Baud: 115200})
 	if err != nil {
 		t.Fatal(err)

@@ -7,11 +7,11 @@ import (
 	"hash/crc32"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/camrig/camrig/harness/qemu/qemutest"
 
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/profile"
@@ -23,28 +23,13 @@ import (
 // on its UART, powered on. Skips when the packages are missing.
 func realUBoot(t *testing.T) (*qemu.Machine, *console.Console, *profile.Profile) {
 	t.Helper()
-	if _, err := exec.LookPath(qemu.DefaultBinary); err != nil {
-		t.Skipf("skipping: %s not installed (Debian qemu-system-arm; `make deps`)", qemu.DefaultBinary)
-	}
-	if _, err := os.Stat(qemu.DefaultBIOS); err != nil {
-		t.Skipf("skipping: %s missing (Debian u-boot-qemu; `make deps`)", qemu.DefaultBIOS)
-	}
 	prof, err := profile.Load("../../fixtures/profiles/qemu-arm-virt.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := os.MkdirTemp("", "cqu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := qemu.Start(ctx, qemu.Config{PFlash: filepath.Join(dir, "flash.img"), Serial: filepath.Join(dir, "uart.sock")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
+	m := qemutest.Start(t, ctx)
 	con, err := console.Open(ctx, console.Config{Port: m.SerialPort(), Baud: 115200})
 	if err != nil {
 		t.Fatal(err)
