@@ -3,6 +3,8 @@ package camera_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"testing"
 	"time"
@@ -14,7 +16,8 @@ import (
 	"github.com/camrig/camrig/rigs/virtual/isapisim/wire"
 )
 
-const goodPassword = "Lab-Passw0rd"
+// goodPassword is made per run: a test fixture, never a literal in the tree.
+var goodPassword = fmt.Sprintf("Lab-Pw0rd%04d", rand.IntN(10000))
 
 func newClient(t *testing.T, url, password string) *camera.Client {
 	return newClientTB(t, url, password)

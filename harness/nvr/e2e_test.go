@@ -3,6 +3,8 @@ package nvr_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"testing"
@@ -16,9 +18,9 @@ import (
 	"github.com/camrig/camrig/rigs/virtual/nvrsim"
 )
 
-const (
-	nvrPassword = "Nvr-Admin-Pass1"
-	camPassword = "Nvr-Cam-Pass1"
+var (
+	nvrPassword = fmt.Sprintf("Nvr-Admin-%04d", rand.IntN(10000))
+	camPassword = fmt.Sprintf("Nvr-Cam-%04d", rand.IntN(10000))
 	otherPass   = "Other-Pass99"
 )
 

@@ -2,6 +2,8 @@ package rig_test
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,10 +18,10 @@ import (
 
 // Secret values the tests put in the environment and in files; no error may
 // ever contain them.
-const (
-	nvrSecret  = "nvr-Secret-0xC0FFEE"
-	camSecret  = "cam-Secret-0xBEEF"
-	fileSecret = "file-Secret-0xF00D"
+var (
+	nvrSecret  = fmt.Sprintf("nvr-Secret-%06x", rand.IntN(1<<24))
+	camSecret  = fmt.Sprintf("cam-Secret-%06x", rand.IntN(1<<24))
+	fileSecret = fmt.Sprintf("file-Secret-%06x", rand.IntN(1<<24))
 	literalPw  = "hunter2-literal"
 )
 
