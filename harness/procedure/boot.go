@@ -12,7 +12,9 @@ import (
 
 // Boot is the evidence of one boot.
 type Boot struct {
-	// PoweredAt is when the board acknowledged power on.
+	// PoweredAt is when power on was requested: the boot cannot start
+	// earlier, and a fast board may acknowledge after the unit has started
+	// talking.
 	PoweredAt time.Time
 	// ReadyAt is when the ready marker arrived.
 	ReadyAt time.Time
@@ -46,10 +48,11 @@ func ColdBoot(ctx context.Context, u *Unit) (Boot, error) {
 func PowerOnBoot(ctx context.Context, u *Unit) (Boot, error) {
 	u.Console.Skip()
 	u.step("power-on", u.Power.String())
+	requested := u.Clock.Now()
 	if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
 		return Boot{}, err
 	}
-	return AwaitBoot(ctx, u, u.Clock.Now())
+	return AwaitBoot(ctx, u, requested)
 }
 
 // AwaitBoot waits for the ready marker of a boot that started at since,

@@ -88,8 +88,11 @@ func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
 	if res.Version != "V2.0.0-camrig" || res.Bytes != len(image) {
 		t.Fatalf("result = %+v", res)
 	}
-	if st := sim.Unit("cam4").State(); st != unit.StateUp {
-		t.Fatalf("cam4 is %v after the reflash, want up", st)
+	// The harness saw the ready marker; the unit's own state follows it.
+	upCtx, upCancel := context.WithTimeout(ctx, 5*time.Second)
+	defer upCancel()
+	if err := sim.Unit("cam4").WaitState(upCtx, unit.StateUp); err != nil {
+		t.Fatalf("cam4 is %v after the reflash, want up: %v", sim.Unit("cam4").State(), err)
 	}
 	// And it stays repaired across a power cycle.
 	if _, err := procedure.ColdBoot(ctx, u.Procedure()); err != nil {
@@ -236,7 +239,9 @@ func TestPowerCutMidWriteThenRerunCompletes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("rerun: %v", err)
 	}
-	if res.Version != "V2.1.0-camrig" || device.State() != unit.StateUp {
-		t.Fatalf("rerun result %+v, unit %v", res, device.State())
+	upCtx, upCancel := context.WithTimeout(ctx, 5*time.Second)
+	defer upCancel()
+	if err := device.WaitState(upCtx, unit.StateUp); res.Version != "V2.1.0-camrig" || err != nil {
+		t.Fatalf("rerun result %+v, unit %v: %v", res, device.State(), err)
 	}
 }
