@@ -199,7 +199,7 @@ func TestSignalMidPressReleases(t *testing.T) {
 	}
 }
 
-// BenchmarkHoldAccuracy presses holds of 50-500 ms through the numato
+// BenchmarkHoldAccuracyPty presses holds of 50-500 ms through the numato
 // backend against a pty-played board and reports |measured - requested|:
 // by the harness (acknowledgement to acknowledgement) and as the board saw
 // it (its relay edges), over at least 200 presses (enough for a p99)
