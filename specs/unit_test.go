@@ -1,7 +1,7 @@
 package specs_test
 
 import (
-	"bytes"
+	"encoding/json"
 	"path/filepath"
 	"regexp"
 
@@ -9,6 +9,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/harness/timeline"
 )
 
 // openUnit leases and opens a unit for the rest of the container. Cleanup,
@@ -28,10 +29,10 @@ var unsafeChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 // attachEvidence saves the unit's transcript and timeline for the current
 // spec and attaches them to the report. Call it with DeferCleanup right after
 // a spec starts so it runs even when the spec fails or times out.
-func attachEvidence(u *rig.Unit) {
+func attachEvidence(u *rig.Unit, since int64) {
 	spec := CurrentSpecReport()
 	base := unsafeChars.ReplaceAllString(u.Name+"-"+spec.LeafNodeText, "_")
-	path, err := u.SaveTranscript(filepath.Join(outDir(), "transcripts"), base+".log")
+	path, err := u.SaveTranscript(filepath.Join(outDir(), "transcripts"), base+".log", since)
 	if err != nil {
 		AddReportEntry("transcript-error", err.Error())
 	} else if path != "" {
@@ -40,9 +41,16 @@ func attachEvidence(u *rig.Unit) {
 		}
 		AddReportEntry("transcript", path, ReportEntryVisibilityNever)
 	}
-	var tl bytes.Buffer
-	if err := u.Timeline.WriteJSON(&tl); err == nil {
-		AddReportEntry("timeline", tl.String(), ReportEntryVisibilityNever)
+	// The unit's timeline since this spec began (the unit stays open
+	// across the specs of its container).
+	var events []timeline.Event
+	for _, e := range u.Timeline.Events() {
+		if !e.At.Before(spec.StartTime) {
+			events = append(events, e)
+		}
+	}
+	if tl, err := json.Marshal(events); err == nil {
+		AddReportEntry("timeline", string(tl), ReportEntryVisibilityNever)
 	}
 	if spec.Failed() && u.Console != nil {
 		AddReportEntry("console tail", tail(u.Console.Transcript().String(), 2000), ReportEntryVisibilityFailureOrVerbose)

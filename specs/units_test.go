@@ -15,6 +15,9 @@ type target struct {
 	// cfg is the unit's binding, known while the tree is built (the Unit
 	// only once BeforeAll opened it).
 	cfg rig.UnitConfig
+	// since is where the console transcript stood when the current spec
+	// began: each spec's transcript file holds only what it saw.
+	since int64
 	*rig.Unit
 }
 
@@ -35,7 +38,10 @@ var _ = Describe("Unit", func() {
 				t.Unit = openUnit(ctx, name)
 			})
 			BeforeEach(func() {
-				DeferCleanup(func() { attachEvidence(t.Unit) })
+				if t.Console != nil {
+					t.since = t.Console.Transcript().Len()
+				}
+				DeferCleanup(func() { attachEvidence(t.Unit, t.since) })
 			})
 			for _, s := range suites {
 				s(t)

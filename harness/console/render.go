@@ -168,3 +168,66 @@ func escapeLine(b []byte) string {
 	}
 	return s.String()
 }
+
+// WriteFrom writes the transcript from stream offset off on (what arrived
+// after a Len() taken earlier: one spec's share of a console that stays
+// open across specs), secrets redacted. It renders the whole stream
+// redacted and skips as much output as the part before off renders to, so
+// a secret straddling off is never cut in half into the output. It costs
+// two passes and no memory beyond WriteTo's.
+func (t *Transcript) WriteFrom(w io.Writer, off int64) (int64, error) {
+	if off <= 0 {
+		return t.WriteTo(w)
+	}
+	v := t.view()
+	prefix := &countWriter{w: io.Discard}
+	if err := v.render(prefix, t.red, off); err != nil {
+		return 0, err
+	}
+	sw := &skipWriter{w: w, skip: prefix.n}
+	err := v.render(sw, t.red, -1)
+	return sw.n, err
+}
+
+// render writes the view's bytes up to limit (-1: all) through redaction.
+func (v view) render(w io.Writer, red redactor, limit int64) error {
+	rw := &redactWriter{w: w, r: red}
+	total := v.memOff + int64(len(v.mem))
+	if limit < 0 || limit > total {
+		limit = total
+	}
+	if v.sp != nil && v.size > 0 {
+		n := min(v.size, limit)
+		if _, err := io.Copy(rw, io.NewSectionReader(v.sp.data, 0, n)); err != nil {
+			return fmt.Errorf("console transcript %s: %w", v.sp.path, err)
+		}
+	}
+	if limit > v.memOff {
+		if _, err := rw.Write(v.mem[:limit-v.memOff]); err != nil {
+			return err
+		}
+	}
+	return rw.Flush()
+}
+
+// skipWriter drops the first skip bytes written to it.
+type skipWriter struct {
+	w    io.Writer
+	skip int64
+	n    int64
+}
+
+func (s *skipWriter) Write(p []byte) (int, error) {
+	all := len(p)
+	if s.skip > 0 {
+		k := min(int64(len(p)), s.skip)
+		s.skip -= k
+		p = p[k:]
+	}
+	n, err := s.w.Write(p)
+	s.n += int64(n)
+	if err != nil {
+		return all - len(p) + n, err
+	}
+	return all, nil
+}

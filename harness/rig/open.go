@@ -317,9 +317,11 @@ func (u *Unit) ReflashTarget() (procedure.ReflashTarget, error) {
 	}, nil
 }
 
-// SaveTranscript writes the console transcript to dir/<name>, returning the
-// path. It is safe to call on a unit without a console.
-func (u *Unit) SaveTranscript(dir, name string) (string, error) {
+// SaveTranscript writes the console transcript from stream offset since
+// (0: all of it; a Console().Transcript().Len() taken when a spec began:
+// that spec's share) to dir/<name>, secrets redacted, returning the path. It
+// is safe to call on a unit without a console.
+func (u *Unit) SaveTranscript(dir, name string, since int64) (string, error) {
 	if u.Console == nil {
 		return "", nil
 	}
@@ -331,7 +333,7 @@ func (u *Unit) SaveTranscript(dir, name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, werr := u.Console.Transcript().WriteTo(f)
+	_, werr := u.Console.Transcript().WriteFrom(f, since)
 	return path, errors.Join(werr, f.Close())
 }
 
