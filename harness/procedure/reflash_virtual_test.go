@@ -51,6 +51,22 @@ func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
 	return r, sim
 }
 
+// openCam4 opens the bricked rig's cam4 for the rest of the test and
+// returns it with its reflash target.
+func openCam4(t *testing.T, ctx context.Context, r *rig.Rig) (*rig.Unit, procedure.ReflashTarget) {
+	t.Helper()
+	u, err := r.Open(ctx, "cam4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close(context.Background()) })
+	target, err := u.ReflashTarget()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u, target
+}
+
 // The no-button unit's only recovery is serial firmware: a unit bricked by
 // a corrupt image is reflashed over its UART (bootloader, YMODEM, RAM CRC,
 // SPI NOR erase/write, flash read-back CRC) and boots the new image.
@@ -58,11 +74,7 @@ func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
 	r, sim := bricked(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	u, err := r.Open(ctx, "cam4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close(context.Background())
+	u, target := openCam4(t, ctx, r)
 
 	// Bricked: power on and the unit stops in its bootloader.
 	if err := u.Power.Set(ctx, true); err != nil {
@@ -73,10 +85,6 @@ func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
 	}
 
 	image := fwimage.Generate("no-button", "V2.0.0-camrig", 48<<10, 7)
-	target, err := u.ReflashTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
 	var steps []string
 	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
 		Inspect:  procedure.InspectImage,
@@ -105,15 +113,10 @@ func TestReflashRefusesACorruptImage(t *testing.T) {
 	r, _ := bricked(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	u, err := r.Open(ctx, "cam4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close(context.Background())
+	u, target := openCam4(t, ctx, r)
 	image := fwimage.Generate("no-button", "V2.0.0", 16<<10, 1)
 	image[len(image)/2] ^= 0x5a
-	target, _ := u.ReflashTarget()
-	_, err = procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
+	_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
 	if err == nil || !strings.Contains(err.Error(), "corrupt firmware image") {
 		t.Fatalf("err = %v", err)
 	}
@@ -145,15 +148,7 @@ func TestPowerCutMidWriteThenRerunCompletes(t *testing.T) {
 	r, sim := bricked(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	u, err := r.Open(ctx, "cam4")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer u.Close(context.Background())
-	target, err := u.ReflashTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
+	u, target := openCam4(t, ctx, r)
 	image := fwimage.Generate("no-button", "V2.1.0-camrig", 96<<10, 11)
 	device := sim.Unit("cam4")
 	part, _ := u.Profile.Flash.Partition(u.Profile.Flash.Firmware)

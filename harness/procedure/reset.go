@@ -79,7 +79,7 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 			r.LEDEdge = e
 			return err
 		})
-		if err == nil && r.Press.Measured < u.D(w.Min)-tolerance(u) {
+		if err == nil && r.Press.Measured < u.D(w.Min)-holdTolerance {
 			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
 		}
 	} else {
@@ -89,13 +89,21 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 	if err != nil {
 		return r, fmt.Errorf("%s: factory hold: %w", u.Name, err)
 	}
-	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
-		return r, err
+	r.After, err = awaitFactoryBoot(ctx, u, r.Press.End)
+	return r, err
+}
+
+// awaitFactoryBoot waits for the boot a factory reset causes and requires
+// the factory-reset marker on the way.
+func awaitFactoryBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
+	b, err := AwaitBoot(ctx, u, since)
+	if err != nil {
+		return b, err
 	}
-	if !r.After.Has("factory") {
-		return r, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
+	if !b.Has("factory") {
+		return b, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
 	}
-	return r, nil
+	return b, nil
 }
 
 // RebootHold presses for the profile's reboot hold: the unit must restart
@@ -143,8 +151,9 @@ func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
 	var poweredAt time.Time
 	u.step("power-on-hold", fmt.Sprintf("press, power on, keep holding %v", w.Hold))
 	// The condition powers the unit on, then holds for the window: the
-	// solenoid's own machinery releases afterwards, on every path.
-	rec, err := u.Press.PressUntil(ctx, u.D(w.Hold)+u.D(w.Hold), func(ctx context.Context) error {
+	// solenoid's own machinery releases afterwards, on every path. Its
+	// maximum leaves as long again for the power-on itself.
+	rec, err := u.Press.PressUntil(ctx, 2*u.D(w.Hold), func(ctx context.Context) error {
 		if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
 			return err
 		}
@@ -155,13 +164,8 @@ func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
 	if err != nil {
 		return r, fmt.Errorf("%s: power-on hold: %w", u.Name, err)
 	}
-	if r.After, err = AwaitBoot(ctx, u, poweredAt); err != nil {
-		return r, err
-	}
-	if !r.After.Has("factory") {
-		return r, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
-	}
-	return r, nil
+	r.After, err = awaitFactoryBoot(ctx, u, poweredAt)
+	return r, err
 }
 
 // Outage is the evidence of a power outage and the recovery after it.
@@ -196,6 +200,6 @@ func PowerOutage(ctx context.Context, u *Unit, o ResetOptions) (Outage, error) {
 	return out, nil
 }
 
-// tolerance is the slack allowed when comparing a measured hold with a
+// holdTolerance is the slack allowed when comparing a measured hold with a
 // profile bound: a relay round trip at most, whatever the timescale.
-func tolerance(*Unit) time.Duration { return 5 * time.Millisecond }
+const holdTolerance = 5 * time.Millisecond
