@@ -8,7 +8,7 @@ PROCS ?= 3
 DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps run test vet fmt-check lint bench fuzz clean sim
+.PHONY: all deps run test vet fmt-check tidy-check lint bench fuzz clean sim
 
 all: test
 
@@ -42,12 +42,16 @@ fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## lint: formatting, vet, and the layering rules of DESIGN.md.
-lint: fmt-check vet
-	$(GO) test -run TestLayering ./harness/...
+## lint: formatting, vet, go.mod tidiness, and the layering rules (harness/README.md).
+lint: fmt-check vet tidy-check
+	$(GO) test -count=1 -run TestLayering ./harness/internal/layering
+
+## tidy-check: go.mod and go.sum are exactly what `go mod tidy` writes.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 ## test: install what tests need, then run every test with the race detector.
-test: deps fmt-check vet
+test: deps lint
 	$(GO) test -race -timeout 12m ./...
 
 ## bench: the performance figures; each benchmark runs BENCHCOUNT times

@@ -17,8 +17,9 @@ func (e *PasswordError) Error() string { return "password " + e.Rule }
 // Is makes errors.Is(err, ErrPasswordRule) hold.
 func (e *PasswordError) Is(target error) bool { return target == ErrPasswordRule }
 
-// Password rules of ISAPI activation (REFERENCE.md): 8-16 characters, at
-// least two character classes, not containing the user name.
+// Password rules of Hikvision ISAPI activation (the vendor's activation
+// guide): 8-16 characters, at least two character classes, not containing
+// the user name.
 const (
 	MinPasswordLen = 8
 	MaxPasswordLen = 16

@@ -5,7 +5,7 @@
 // provides the unit's boot check of the firmware image in flash.
 //
 // The behaviour follows U-Boot's cmd/load.c and common/xyzModem.c as
-// documented in REFERENCE.md: the receiver sends 'C' at once, times out a
+// observed against Debian's U-Boot: the receiver sends 'C' at once, times out a
 // character after 2 s, retries a header up to 20 times (after 10 timeouts it
 // falls back to checksum mode and NAKs), asks again with 'C' (NAK in
 // checksum mode) after a bad block, rejects blk^~blk != 0xFF, cancels on 3
