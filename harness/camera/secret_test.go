@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/camrig/camrig/harness/camera"
+	"github.com/camrig/camrig/harness/internal/digest"
 	"github.com/camrig/camrig/harness/internal/isapihttp"
 	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
@@ -27,7 +28,7 @@ type recorder struct {
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	if h := req.Header.Get("Authorization"); h != "" {
-		p, err := isapihttp.ParseAuthParams(strings.TrimPrefix(h, "Digest "))
+		p, err := digest.ParseAuthParams(strings.TrimPrefix(h, "Digest "))
 		if err == nil && p["response"] != "" {
 			r.mu.Lock()
 			r.digests = append(r.digests, p["response"])

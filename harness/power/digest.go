@@ -1,66 +1,40 @@
 package power
 
 // Credentials for the HTTP plug backends. Digest (RFC 7616, qop=auth, MD5 or
-// SHA-256, as Shelly Gen2+ demands) reuses the challenge parser and
-// request-digest of harness/internal/isapihttp; what is added here is nonce
-// reuse with a counted nc, so a steady press costs one round trip, not two.
+// SHA-256, as Shelly Gen2+ demands) is harness/internal/digest's Session,
+// which reuses the nonce with a counted nc, so a steady press costs one
+// round trip, not two.
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
-	"sync"
 
-	"github.com/camrig/camrig/harness/internal/isapihttp"
+	"github.com/camrig/camrig/harness/internal/digest"
 	"github.com/camrig/camrig/harness/secret"
 )
 
-// digestAuth answers Digest challenges and reuses the nonce for later
-// requests until the server sends a new one (stale, or after a reboot).
+// digestAuth answers Digest challenges for one plug.
 type digestAuth struct {
 	user string
 	pass secret.Secret // resolved at Open
-	// cnonce makes the client nonce; tests replace it to check responses.
-	cnonce func() string
-
-	mu sync.Mutex
-	ch *isapihttp.DigestChallenge
-	nc uint32
-}
-
-func randomCnonce() string {
-	var b [12]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail on Linux
-	return hex.EncodeToString(b[:])
+	sess digest.Session
 }
 
 func (a *digestAuth) authorize(req *http.Request) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.ch == nil {
-		return // first contact: the device's 401 tells realm and nonce
-	}
-	a.nc++
 	pass, _ := a.pass.Value() // resolved at Open: cannot fail
-	cn := randomCnonce
-	if a.cnonce != nil {
-		cn = a.cnonce
-	}
-	h, err := isapihttp.DigestAuthorization(*a.ch, a.user, pass, req.Method, req.URL.RequestURI(), a.nc, cn())
-	if err != nil {
-		return // unanswerable (a line break in the user name): the 401 will say so
+	h, ok, err := a.sess.Authorize(a.user, pass, req.Method, req.URL.RequestURI())
+	if !ok || err != nil {
+		// Before any challenge the device's 401 tells realm and nonce; an
+		// unanswerable one (a line break in the user name) is refused by
+		// the device's 401 too.
+		return
 	}
 	req.Header.Set("Authorization", h)
 }
 
 func (a *digestAuth) challenged(resp *http.Response) (bool, error) {
-	ch, err := isapihttp.DigestFrom(resp.Header.Values("WWW-Authenticate"))
-	if err != nil {
+	if _, err := a.sess.Learn(resp.Header.Values("WWW-Authenticate")); err != nil {
 		return false, err
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.ch, a.nc = &ch, 0
 	return true, nil
 }
 

@@ -1,7 +1,7 @@
 // Package isapihttp is the HTTP plumbing shared by the camera and NVR
 // clients: per-call deadlines on the injected clock, a transport with
 // explicit timeouts and no proxy, bounded bodies, redirects kept on the
-// same host, an HTTP Digest client (RFC 7616/2617), strict XML decoding for
+// same host, HTTP Digest answered through harness/internal/digest, strict XML decoding for
 // both ISAPI namespaces, and typed errors. It never logs a password, an
 // Authorization header or a request-digest.
 package isapihttp
@@ -9,8 +9,6 @@ package isapihttp
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -20,10 +18,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/digest"
 	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
 )
@@ -62,9 +60,7 @@ type Client struct {
 	base *url.URL
 	http *http.Client
 
-	mu     sync.Mutex
-	digest *DigestChallenge
-	nc     uint32
+	digest digest.Session
 }
 
 // SafeURL renders raw for errors and logs with any password masked.
@@ -246,7 +242,7 @@ func (c *Client) do(ctx context.Context, call string, req Request) (*Response, e
 		}
 		sentAuth := false
 		if req.Auth {
-			if h, ok, err := c.authorization(password, req.Method, hreq.URL.RequestURI()); err != nil {
+			if h, ok, err := c.digest.Authorize(c.cfg.User, password, req.Method, hreq.URL.RequestURI()); err != nil {
 				return nil, fmt.Errorf("%s: %s: %w", c.cfg.Peer, call, err)
 			} else if ok {
 				hreq.Header.Set("Authorization", h)
@@ -262,9 +258,8 @@ func (c *Client) do(ctx context.Context, call string, req Request) (*Response, e
 			return nil, err
 		}
 		if resp.HTTP == http.StatusUnauthorized && req.Auth {
-			if d, err := DigestFrom(hresp.Header.Values("WWW-Authenticate")); err == nil {
-				// Keep the fresh challenge for the next call either way.
-				c.setDigest(d)
+			// Learn keeps the fresh challenge for the next call either way.
+			if d, err := c.digest.Learn(hresp.Header.Values("WWW-Authenticate")); err == nil {
 				if attempt == 0 && (!sentAuth || d.Stale) {
 					continue
 				}
@@ -272,31 +267,6 @@ func (c *Client) do(ctx context.Context, call string, req Request) (*Response, e
 		}
 		return resp, nil
 	}
-}
-
-func (c *Client) setDigest(d DigestChallenge) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.digest, c.nc = &d, 0
-}
-
-// authorization answers the cached challenge, if any.
-func (c *Client) authorization(password, method, uri string) (string, bool, error) {
-	c.mu.Lock()
-	if c.digest == nil {
-		c.mu.Unlock()
-		return "", false, nil
-	}
-	d := *c.digest
-	c.nc++
-	nc := c.nc
-	c.mu.Unlock()
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", false, err
-	}
-	h, err := DigestAuthorization(d, c.cfg.User, password, method, uri, nc, hex.EncodeToString(b[:]))
-	return h, err == nil, err
 }
 
 func (c *Client) read(ctx context.Context, call string, h *http.Response, secrets []secret.Secret) (*Response, error) {

@@ -1,4 +1,4 @@
-package isapihttp
+package digest
 
 import (
 	"errors"
@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// Challenge is one auth-scheme with its parameters from a WWW-Authenticate
-// header (RFC 7235). Scheme keeps the server's spelling; parameter names
-// are lower-cased.
-type Challenge struct {
+// SchemeChallenge is one auth-scheme with its parameters from a
+// WWW-Authenticate header (RFC 7235). Scheme keeps the server's spelling;
+// parameter names are lower-cased.
+type SchemeChallenge struct {
 	Scheme string
 	Params map[string]string
 }
@@ -20,9 +20,9 @@ const maxHeader = 8 << 10
 
 // ParseChallenges parses WWW-Authenticate header values, each of which may
 // hold several comma-separated challenges. token68 credentials (Basic's
-// `Basic abc==` form) are not supported: ISAPI devices send auth-params.
-func ParseChallenges(values []string) ([]Challenge, error) {
-	var out []Challenge
+// `Basic abc==` form) are not supported: Digest challenges carry auth-params.
+func ParseChallenges(values []string) ([]SchemeChallenge, error) {
+	var out []SchemeChallenge
 	for _, v := range values {
 		if len(v) > maxHeader {
 			return nil, fmt.Errorf("WWW-Authenticate longer than %d bytes", maxHeader)
@@ -149,9 +149,9 @@ func (l *lexer) param() (name, value string, err error) {
 }
 
 // parseChallengeList parses `Scheme a=b, c="d", Other e=f`.
-func parseChallengeList(s string) ([]Challenge, error) {
+func parseChallengeList(s string) ([]SchemeChallenge, error) {
 	l := &lexer{s: s}
-	var out []Challenge
+	var out []SchemeChallenge
 	for !l.eof() {
 		if l.peek() == ',' {
 			l.i++
@@ -161,7 +161,7 @@ func parseChallengeList(s string) ([]Challenge, error) {
 		if !ok {
 			return nil, fmt.Errorf("expected an auth scheme at offset %d", l.i)
 		}
-		c := Challenge{Scheme: scheme, Params: map[string]string{}}
+		c := SchemeChallenge{Scheme: scheme, Params: map[string]string{}}
 		for !l.eof() {
 			if l.peek() == ',' {
 				l.i++

@@ -1,4 +1,14 @@
-package isapihttp
+// Package digest is the client side of HTTP Digest authentication (RFC 7616,
+// RFC 2617 with qop=auth, MD5 or SHA-256, with or without -sess), the one
+// implementation the camera, NVR and smart-plug clients share: the
+// WWW-Authenticate parser, the request-digest, and a Session that keeps the
+// server's nonce and counts its uses so a steady caller pays one round trip
+// per request, not two.
+//
+// The simulated devices under rigs/ verify Digest with their own, separate
+// code on purpose: a bug here cannot then be mirrored on the device side
+// and pass unnoticed.
+package digest
 
 import (
 	"crypto/md5"
@@ -10,8 +20,8 @@ import (
 	"strings"
 )
 
-// DigestChallenge is a usable Digest challenge (RFC 7616, RFC 2617).
-type DigestChallenge struct {
+// Challenge is a usable Digest challenge (RFC 7616, RFC 2617).
+type Challenge struct {
 	Realm     string
 	Nonce     string
 	Opaque    string
@@ -21,35 +31,35 @@ type DigestChallenge struct {
 	Stale bool
 }
 
-// ErrNoDigest says the server offered no Digest challenge we can answer.
-var ErrNoDigest = errors.New("no usable Digest challenge")
+// ErrNoChallenge says the server offered no Digest challenge we can answer.
+var ErrNoChallenge = errors.New("no usable Digest challenge")
 
-// DigestFrom picks the first Digest challenge with a supported algorithm
-// and qop from WWW-Authenticate values.
-func DigestFrom(values []string) (DigestChallenge, error) {
+// From picks the first Digest challenge with a supported algorithm and qop
+// from WWW-Authenticate values.
+func From(values []string) (Challenge, error) {
 	cs, err := ParseChallenges(values)
 	if err != nil {
-		return DigestChallenge{}, err
+		return Challenge{}, err
 	}
 	var why []string
 	for _, c := range cs {
 		if !strings.EqualFold(c.Scheme, "Digest") {
 			continue
 		}
-		d, err := digestFrom(c)
+		d, err := challengeFrom(c)
 		if err == nil {
 			return d, nil
 		}
 		why = append(why, err.Error())
 	}
 	if len(why) == 0 {
-		return DigestChallenge{}, ErrNoDigest
+		return Challenge{}, ErrNoChallenge
 	}
-	return DigestChallenge{}, fmt.Errorf("%w: %s", ErrNoDigest, strings.Join(why, "; "))
+	return Challenge{}, fmt.Errorf("%w: %s", ErrNoChallenge, strings.Join(why, "; "))
 }
 
-func digestFrom(c Challenge) (DigestChallenge, error) {
-	d := DigestChallenge{
+func challengeFrom(c SchemeChallenge) (Challenge, error) {
+	d := Challenge{
 		Realm:     c.Params["realm"],
 		Nonce:     c.Params["nonce"],
 		Opaque:    c.Params["opaque"],
@@ -94,9 +104,9 @@ func hexHash(h func() hash.Hash, parts ...string) string {
 	return hex.EncodeToString(w.Sum(nil))
 }
 
-// DigestResponse computes the request-digest. nc is the 8-hex-digit nonce
-// count, cnonce the client nonce; both are ignored without qop.
-func DigestResponse(d DigestChallenge, user, password, method, uri, nc, cnonce string) (string, error) {
+// Response computes the request-digest. nc is the 8-hex-digit nonce count,
+// cnonce the client nonce; both are ignored without qop.
+func Response(d Challenge, user, password, method, uri, nc, cnonce string) (string, error) {
 	h, err := newDigestHash(d.Algorithm)
 	if err != nil {
 		return "", err
@@ -117,14 +127,14 @@ func quote(s string) string { return `"` + quoteEscaper.Replace(s) + `"` }
 
 var quoteEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`)
 
-// DigestAuthorization builds the Authorization header value. Its result
-// holds the request-digest: never log it.
-func DigestAuthorization(d DigestChallenge, user, password, method, uri string, nc uint32, cnonce string) (string, error) {
+// Authorization builds the Authorization header value. Its result holds the
+// request-digest: never log it.
+func Authorization(d Challenge, user, password, method, uri string, nc uint32, cnonce string) (string, error) {
 	if strings.ContainsAny(user, "\r\n") {
 		return "", errors.New("user name contains a line break")
 	}
 	ncs := fmt.Sprintf("%08x", nc)
-	resp, err := DigestResponse(d, user, password, method, uri, ncs, cnonce)
+	resp, err := Response(d, user, password, method, uri, ncs, cnonce)
 	if err != nil {
 		return "", err
 	}
@@ -144,4 +154,13 @@ func DigestAuthorization(d DigestChallenge, user, password, method, uri string, 
 		b.WriteString(", opaque=" + quote(d.Opaque))
 	}
 	return b.String(), nil
+}
+
+// clip shortens what a server sent for an error message.
+func clip(s string) string {
+	const max = 40
+	if len(s) <= max {
+		return s
+	}
+	return s[:max] + "..."
 }
