@@ -12,9 +12,10 @@ import (
 
 // Boot is the evidence of one boot.
 type Boot struct {
-	// PoweredAt is when power on was requested: the boot cannot start
-	// earlier, and a fast board may acknowledge after the unit has started
-	// talking.
+	// PoweredAt is when the boot started: when power on was requested
+	// (not when the board acknowledged it: a fast board may acknowledge
+	// after the unit has started talking), or, for a boot a button hold
+	// set off on a powered unit, when the button was released.
 	PoweredAt time.Time
 	// ReadyAt is when the ready marker arrived.
 	ReadyAt time.Time
@@ -28,6 +29,9 @@ type Boot struct {
 
 // PowerOff turns the unit's power off.
 func PowerOff(ctx context.Context, u *Unit) error {
+	if u.Power == nil {
+		return fmt.Errorf("%s: powering off needs a power binding (rig file)", u.Name)
+	}
 	u.step("power-off", u.Power.String())
 	return power.SetRecorded(ctx, u.Power, false, u.Clock, u.Timeline)
 }
@@ -35,6 +39,9 @@ func PowerOff(ctx context.Context, u *Unit) error {
 // ColdBoot cuts power for the profile's off time, powers the unit on and
 // waits for the boot-ready marker within the profile's boot deadline.
 func ColdBoot(ctx context.Context, u *Unit) (Boot, error) {
+	if err := u.needDrivers("a cold boot"); err != nil {
+		return Boot{}, err
+	}
 	if err := PowerOff(ctx, u); err != nil {
 		return Boot{}, err
 	}
@@ -46,6 +53,9 @@ func ColdBoot(ctx context.Context, u *Unit) (Boot, error) {
 
 // PowerOnBoot powers the unit on (from off) and waits for the ready marker.
 func PowerOnBoot(ctx context.Context, u *Unit) (Boot, error) {
+	if err := u.needDrivers("a boot"); err != nil {
+		return Boot{}, err
+	}
 	u.Console.Skip()
 	u.step("power-on", u.Power.String())
 	requested := u.Clock.Now()
@@ -55,8 +65,9 @@ func PowerOnBoot(ctx context.Context, u *Unit) (Boot, error) {
 	return AwaitBoot(ctx, u, requested)
 }
 
-// AwaitBoot waits for the ready marker of a boot that started at since,
-// noting the factory-reset and recovery markers on the way.
+// AwaitBoot waits for the ready marker of a boot that started at since
+// (the request for power on, or the release of a reset hold; see
+// Boot.PoweredAt), noting the factory-reset and recovery markers on the way.
 func AwaitBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
 	p := u.Profile
 	b := Boot{PoweredAt: since}

@@ -102,3 +102,63 @@ func TestBootFailsWhenPowerBoardFails(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A procedure on a unit whose rig file leaves out a binding it needs names
+// the binding instead of panicking on a nil driver, and touches nothing.
+func TestProcedureNamesAMissingBinding(t *testing.T) {
+	cases := []struct {
+		name     string
+		strip    func(u *procedure.Unit)
+		run      func(ctx context.Context, u *procedure.Unit) error
+		want     string
+		powerSet bool // whether the power fake may have been switched
+	}{
+		{"cold boot without console", func(u *procedure.Unit) { u.Console = nil },
+			func(ctx context.Context, u *procedure.Unit) error { _, err := procedure.ColdBoot(ctx, u); return err },
+			"cam1: a cold boot needs a console binding", false},
+		{"cold boot without power", func(u *procedure.Unit) { u.Power = nil },
+			func(ctx context.Context, u *procedure.Unit) error { _, err := procedure.ColdBoot(ctx, u); return err },
+			"cam1: a cold boot needs a power binding", false},
+		{"outage without either", func(u *procedure.Unit) { u.Power, u.Console = nil, nil },
+			func(ctx context.Context, u *procedure.Unit) error {
+				_, err := procedure.PowerOutage(ctx, u, procedure.ResetOptions{})
+				return err
+			},
+			"cam1: a power outage needs a power and a console binding", false},
+		{"factory reset without console", func(u *procedure.Unit) { u.Console = nil },
+			func(ctx context.Context, u *procedure.Unit) error {
+				_, err := procedure.FactoryReset(ctx, u, procedure.ResetOptions{})
+				return err
+			},
+			"cam1: a factory hold needs a console binding", false},
+		{"reflash without console", func(u *procedure.Unit) { u.Console = nil },
+			func(ctx context.Context, u *procedure.Unit) error {
+				_, err := procedure.Reflash(ctx, u, []byte{1}, procedure.ReflashOptions{})
+				return err
+			},
+			"cam1: a reflash needs a console binding", false},
+		{"power off without power", func(u *procedure.Unit) { u.Power = nil },
+			func(ctx context.Context, u *procedure.Unit) error { return procedure.PowerOff(ctx, u) },
+			"cam1: powering off needs a power binding", false},
+		// The control: with both bindings the same unit powers off.
+		{"power off with power", func(u *procedure.Unit) {},
+			func(ctx context.Context, u *procedure.Unit) error { return procedure.PowerOff(ctx, u) },
+			"", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u, sw, _ := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, nil)
+			tc.strip(u)
+			err := tc.run(context.Background(), u)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatalf("err = %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
+			}
+			if got := len(sw.Edges()) > 0; got != tc.powerSet {
+				t.Fatalf("power switched: %v (edges %v), want %v", got, sw.Edges(), tc.powerSet)
+			}
+		})
+	}
+}

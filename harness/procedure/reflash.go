@@ -12,8 +12,6 @@ import (
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/power"
-	"github.com/camrig/camrig/harness/profile"
-	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
 	"github.com/camrig/camrig/harness/uboot"
 )
@@ -29,21 +27,6 @@ const (
 	StepVerifyFlash = "verify flash"
 	StepBoot        = "boot"
 )
-
-// ReflashTarget is the unit being reflashed: its profile and the drivers
-// rig.Open built for it.
-type ReflashTarget struct {
-	Name     string
-	Profile  *profile.Profile
-	Clock    clock.Clock
-	Scale    clock.Scale
-	Timeline *timeline.Timeline
-	Log      *slog.Logger
-	Power    power.Switch
-	Console  uboot.Conn
-	// BootloaderPassword answers the profile's bootloader password prompt.
-	BootloaderPassword secret.Secret
-}
 
 // ReflashOptions tune a reflash.
 type ReflashOptions struct {
@@ -114,24 +97,25 @@ func (e *ReflashError) Unwrap() error { return e.Err }
 // the unit to boot. A failure leaves the unit in its bootloader (or, if
 // power was cut mid-write, with a broken image it stops in the bootloader
 // on the next boot): running Reflash again completes the job.
-func Reflash(ctx context.Context, t ReflashTarget, image []byte, opts ReflashOptions) (*ReflashResult, error) {
-	r := &reflash{t: t, opts: opts, image: image, start: t.Clock.Now(), baud: t.Console.Baud()}
-	if r.t.Log == nil {
-		r.t.Log = slog.Default()
+func Reflash(ctx context.Context, u *Unit, image []byte, opts ReflashOptions) (*ReflashResult, error) {
+	if err := u.needDrivers("a reflash"); err != nil {
+		return nil, err
 	}
+	r := &reflash{u: u, log: u.log(), opts: opts, image: image, start: u.Clock.Now(), baud: u.Console.Baud()}
 	if opts.TransferAttempts <= 0 {
 		r.opts.TransferAttempts = 3
 	}
 	res, err := r.run(ctx)
 	if err != nil {
-		r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Step, "reflash.failed", err.Error())
-		r.t.Log.Error("reflash failed", "unit", t.Name, "err", err)
+		r.u.Timeline.Mark(r.u.Clock.Now(), timeline.Step, "reflash.failed", err.Error())
+		r.log.Error("reflash failed", "err", err)
 	}
 	return res, err
 }
 
 type reflash struct {
-	t     ReflashTarget
+	u     *Unit
+	log   *slog.Logger
 	opts  ReflashOptions
 	image []byte
 	start time.Time
@@ -141,21 +125,21 @@ type reflash struct {
 }
 
 func (r *reflash) fail(step string, err error) error {
-	return &ReflashError{Unit: r.t.Name, Step: step, Err: err}
+	return &ReflashError{Unit: r.u.Name, Step: step, Err: err}
 }
 
 // step announces a step and returns a func that closes its timeline span.
 func (r *reflash) step(name, detail string) func() {
-	at := r.t.Clock.Now()
-	r.t.Log.Info("reflash: "+name, "unit", r.t.Name, "detail", detail)
+	at := r.u.Clock.Now()
+	r.log.Info("reflash: "+name, "detail", detail)
 	if r.opts.Progress != nil {
 		r.opts.Progress(ReflashProgress{Step: name, Total: int64(len(r.image))})
 	}
-	return func() { r.t.Timeline.Span(at, r.t.Clock.Now(), timeline.Step, "reflash."+name, detail) }
+	return func() { r.u.Timeline.Span(at, r.u.Clock.Now(), timeline.Step, "reflash."+name, detail) }
 }
 
 func (r *reflash) run(ctx context.Context) (*ReflashResult, error) {
-	p := r.t.Profile
+	p := r.u.Profile
 	done := r.step(StepCheckImage, fmt.Sprintf("%d bytes", len(r.image)))
 	plan, err := PlanReflash(p, len(r.image), r.opts)
 	if err != nil {
@@ -169,8 +153,8 @@ func (r *reflash) run(ctx context.Context) (*ReflashResult, error) {
 		}
 	}
 	done()
-	r.sess = uboot.New(r.t.Console, p.Bootloader, uboot.WithClock(r.t.Clock), uboot.WithScale(r.t.Scale),
-		uboot.WithTimeline(r.t.Timeline), uboot.WithLogger(r.t.Log), uboot.WithPassword(r.t.BootloaderPassword))
+	r.sess = uboot.New(r.u.Console, p.Bootloader, uboot.WithClock(r.u.Clock), uboot.WithScale(r.u.Scale),
+		uboot.WithTimeline(r.u.Timeline), uboot.WithLogger(r.log), uboot.WithPassword(r.u.BootloaderPassword))
 	if r.opts.CommandTimeout > 0 {
 		uboot.WithCommandTimeout(r.opts.CommandTimeout)(r.sess)
 	}
@@ -190,35 +174,35 @@ func (r *reflash) run(ctx context.Context) (*ReflashResult, error) {
 	if err := r.boot(ctx); err != nil {
 		return nil, err
 	}
-	res.Took = r.t.Clock.Now().Sub(r.start)
-	r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Flash, "reflashed",
+	res.Took = r.u.Clock.Now().Sub(r.start)
+	r.u.Timeline.Mark(r.u.Clock.Now(), timeline.Flash, "reflashed",
 		fmt.Sprintf("%d bytes crc32 %08x into %s at %#x", res.Bytes, res.CRC, plan.Partition.Name, plan.FlashAddr))
 	return res, nil
 }
 
 // enterBootloader power-cycles the unit and stops its autoboot.
 func (r *reflash) enterBootloader(ctx context.Context) error {
-	p := r.t.Profile
-	done := r.step(StepBootloader, r.t.Power.String())
+	p := r.u.Profile
+	done := r.step(StepBootloader, r.u.Power.String())
 	defer done()
-	if err := power.SetRecorded(ctx, r.t.Power, false, r.t.Clock, r.t.Timeline); err != nil {
+	if err := power.SetRecorded(ctx, r.u.Power, false, r.u.Clock, r.u.Timeline); err != nil {
 		return r.fail(StepBootloader, err)
 	}
-	if err := clock.Wait(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.OffTime)); err != nil {
+	if err := clock.Wait(ctx, r.u.Clock, r.u.Scale.Of(p.Boot.OffTime)); err != nil {
 		return r.fail(StepBootloader, fmt.Errorf("interrupted while powered off: %w", err))
 	}
 	// A unit comes up at its console's configured rate, and whatever it
 	// said before the cycle must not be taken for its new prompt.
-	if r.baud > 0 && r.t.Console.Baud() != r.baud {
-		if err := r.t.Console.SetBaud(r.baud); err != nil {
+	if r.baud > 0 && r.u.Console.Baud() != r.baud {
+		if err := r.u.Console.SetBaud(r.baud); err != nil {
 			return r.fail(StepBootloader, err)
 		}
 	}
-	r.t.Console.Skip()
-	if err := power.SetRecorded(ctx, r.t.Power, true, r.t.Clock, r.t.Timeline); err != nil {
+	r.u.Console.Skip()
+	if err := power.SetRecorded(ctx, r.u.Power, true, r.u.Clock, r.u.Timeline); err != nil {
 		return r.fail(StepBootloader, err)
 	}
-	bctx, cancel := clock.WithTimeout(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.Deadline), "the bootloader prompt after power-on")
+	bctx, cancel := clock.WithTimeout(ctx, r.u.Clock, r.u.Scale.Of(p.Boot.Deadline), "the bootloader prompt after power-on")
 	defer cancel()
 	if err := r.sess.Interrupt(bctx); err != nil {
 		return r.fail(StepBootloader, err)
@@ -290,7 +274,7 @@ func (r *reflash) load(ctx context.Context, res *ReflashResult) error {
 			}
 		case sum != res.CRC:
 			lastStep, lastErr = StepVerifyRAM, fmt.Errorf("the unit computed crc32 %08x over the loaded image; the image's is %08x", sum, res.CRC)
-			r.t.Log.Warn("reflash: RAM check failed; loading again", "unit", r.t.Name, "attempt", attempt, "err", lastErr)
+			r.log.Warn("reflash: RAM check failed; loading again", "attempt", attempt, "err", lastErr)
 		default:
 			return nil
 		}
@@ -345,7 +329,7 @@ func (r *reflash) write(ctx context.Context) error {
 			return r.fail(StepWrite, err)
 		}
 	}
-	r.t.Timeline.Mark(r.t.Clock.Now(), timeline.Flash, "written", fmt.Sprintf("%s %#x, %d bytes", pl.Partition.Name, pl.FlashAddr, pl.Size))
+	r.u.Timeline.Mark(r.u.Clock.Now(), timeline.Flash, "written", fmt.Sprintf("%s %#x, %d bytes", pl.Partition.Name, pl.FlashAddr, pl.Size))
 	return nil
 }
 
@@ -389,15 +373,15 @@ func (r *reflash) verifyFlash(ctx context.Context, want uint32) error {
 // marker. Stopping at the bootloader prompt instead means the new image
 // did not boot.
 func (r *reflash) boot(ctx context.Context) error {
-	p := r.t.Profile
+	p := r.u.Profile
 	done := r.step(StepBoot, p.Boot.ReadyMarker)
 	defer done()
 	if err := r.sess.Reset(ctx); err != nil {
 		return r.fail(StepBoot, err)
 	}
-	bctx, cancel := clock.WithTimeout(ctx, r.t.Clock, r.t.Scale.Of(p.Boot.Deadline), fmt.Sprintf("boot-ready marker %q", p.Boot.ReadyMarker))
+	bctx, cancel := clock.WithTimeout(ctx, r.u.Clock, r.u.Scale.Of(p.Boot.Deadline), fmt.Sprintf("boot-ready marker %q", p.Boot.ReadyMarker))
 	defer cancel()
-	m, err := r.t.Console.Expect(bctx, console.Lit(p.Boot.ReadyMarker), console.Lit(p.Bootloader.Prompt))
+	m, err := r.u.Console.Expect(bctx, console.Lit(p.Boot.ReadyMarker), console.Lit(p.Bootloader.Prompt))
 	if err != nil {
 		return r.fail(StepBoot, err)
 	}

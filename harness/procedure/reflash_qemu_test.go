@@ -47,7 +47,7 @@ func TestReflashRealUBootUnderQEMU(t *testing.T) {
 		t.Fatal(err)
 	}
 	tl := timeline.New("uboot1")
-	target := procedure.ReflashTarget{Name: "uboot1", Profile: prof, Clock: clock.Real{}, Scale: 1, Timeline: tl, Power: sw, Console: con}
+	target := &procedure.Unit{Name: "uboot1", Profile: prof, Clock: clock.Real{}, Scale: 1, Timeline: tl, Power: sw, Console: con}
 	rng := rand.NewChaCha8([32]byte{7})
 
 	// 64 KiB: QEMU 7.2 (Debian bookworm) drops buffered flash programming

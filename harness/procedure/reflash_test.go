@@ -40,7 +40,7 @@ func fakeProfile(kind string) *profile.Profile {
 type fakeRig struct {
 	unit   *uboottest.Unit
 	power  *powertest.Fake
-	target procedure.ReflashTarget
+	target *procedure.Unit
 }
 
 func newFakeRig(t *testing.T, kind string, image []byte, cfg uboottest.Config) *fakeRig {
@@ -56,7 +56,7 @@ func newFakeRig(t *testing.T, kind string, image []byte, cfg uboottest.Config) *
 		t.Fatal(err)
 	}
 	pw := &powertest.Fake{Name: "fake-relay#0", OnSet: u.SetPower}
-	return &fakeRig{unit: u, power: pw, target: procedure.ReflashTarget{
+	return &fakeRig{unit: u, power: pw, target: &procedure.Unit{
 		Name: "cam9", Profile: fakeProfile(kind), Clock: clock.Real{}, Scale: 1,
 		Timeline: timeline.New("cam9"), Power: pw, Console: con, Log: slog.New(slog.DiscardHandler),
 	}}

@@ -53,18 +53,15 @@ func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
 
 // openCam4 opens the bricked rig's cam4 for the rest of the test and
 // returns it with its reflash target.
-func openCam4(t *testing.T, ctx context.Context, r *rig.Rig) (*rig.Unit, procedure.ReflashTarget) {
+func openCam4(t *testing.T, ctx context.Context, r *rig.Rig) (*rig.Unit, *procedure.Unit) {
 	t.Helper()
 	u, err := r.Open(ctx, "cam4")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close(context.Background()) })
-	target, err := u.ReflashTarget()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u, target
+	return u, &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}
 }
 
 // The no-button unit's only recovery is serial firmware: a unit bricked by
@@ -103,7 +100,7 @@ func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
 		t.Fatalf("cam4 is %v after the reflash, want up: %v", sim.Unit("cam4").State(), err)
 	}
 	// And it stays repaired across a power cycle.
-	if _, err := procedure.ColdBoot(ctx, u.Procedure()); err != nil {
+	if _, err := procedure.ColdBoot(ctx, target); err != nil {
 		t.Fatalf("cold boot after the reflash: %v", err)
 	}
 }

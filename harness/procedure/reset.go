@@ -37,6 +37,9 @@ type ResetOptions struct {
 }
 
 func (u *Unit) needPress(w *profile.Window, what string) error {
+	if err := u.needDrivers("a " + what); err != nil {
+		return err
+	}
 	if w == nil {
 		return fmt.Errorf("%s (%s): %w: %s", u.Name, u.Profile.Model, ErrNoButton, what)
 	}
@@ -154,10 +157,11 @@ func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
 	// solenoid's own machinery releases afterwards, on every path. Its
 	// maximum leaves as long again for the power-on itself.
 	rec, err := u.Press.PressUntil(ctx, 2*u.D(w.Hold), func(ctx context.Context) error {
+		// The boot starts when power on is requested, as in PowerOnBoot.
+		poweredAt = u.Clock.Now()
 		if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
 			return err
 		}
-		poweredAt = u.Clock.Now()
 		return clock.Wait(ctx, u.Clock, u.D(w.Hold))
 	})
 	r.Press = rec
@@ -181,17 +185,18 @@ type Outage struct {
 // factory reset.
 func PowerOutage(ctx context.Context, u *Unit, o ResetOptions) (Outage, error) {
 	var out Outage
+	if err := u.needDrivers("a power outage"); err != nil {
+		return out, err
+	}
 	var err error
 	if out.Before, err = u.bootFirst(ctx, o); err != nil {
 		return out, err
 	}
 	u.step("outage", fmt.Sprintf("power cut for %v", u.Profile.Boot.OffTime))
 	out.Off = u.D(u.Profile.Boot.OffTime)
-	u.Console.Skip()
-	if err := power.Cycle(ctx, u.Power, out.Off, u.Clock, u.Timeline); err != nil {
-		return out, err
-	}
-	if out.After, err = AwaitBoot(ctx, u, u.Clock.Now()); err != nil {
+	// A mains failure is a cold boot the unit did not ask for: off for
+	// the off time, then on, the boot counted from the request for power.
+	if out.After, err = ColdBoot(ctx, u); err != nil {
 		return out, err
 	}
 	if out.After.Has("factory") {

@@ -7,29 +7,33 @@ package procedure
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
-	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/harness/uboot"
 )
 
-// Console is what procedures need of a UART console.
+// Console is what procedures need of a UART console: markers to wait for,
+// and for a reflash the bootloader conversation (commands, YMODEM, baud
+// changes). A *console.Console is one; so are the fakes tests build on it.
 type Console interface {
-	Expect(ctx context.Context, patterns ...console.Pattern) (console.Match, error)
-	// Skip drops everything received so far, so the next Expect only sees
-	// what the unit says after this point.
-	Skip()
+	uboot.Conn
 }
 
-// Unit is one unit's drivers behind the small interfaces procedures use.
-// rig.Open builds the concrete drivers; tests use the fakes beside each
-// interface package.
+// Unit is the one thing every procedure takes: a unit's profile, its time,
+// and its drivers behind the small interfaces procedures use. The caller
+// that opened the drivers builds it (the specs and the CLI from a rig.Unit;
+// tests from the fakes beside each interface package), so this package
+// knows nothing of rig files and the rig package nothing of procedures.
 type Unit struct {
 	Name     string
 	Profile  *profile.Profile
@@ -37,12 +41,17 @@ type Unit struct {
 	Scale    clock.Scale
 	Timeline *timeline.Timeline
 	Log      *slog.Logger
-	Power    power.Switch
-	Console  Console
+	// Power is the unit's power switch (nil: none wired).
+	Power power.Switch
+	// Console is the unit's UART (nil: none wired).
+	Console Console
 	// Press is the reset-button solenoid (nil: none wired).
 	Press press.Presser
 	// LED is the status-LED sensor (nil: none wired).
 	LED LED
+	// BootloaderPassword answers the profile's bootloader password prompt
+	// (reflash only).
+	BootloaderPassword secret.Secret
 }
 
 // LED is what procedures need of an LED sensor.
@@ -50,6 +59,22 @@ type LED interface {
 	WaitFor(ctx context.Context, want led.Kind) (led.State, error)
 	WaitEdge(ctx context.Context, after time.Time) (led.Edge, error)
 	State() led.State
+}
+
+// needDrivers says which of the power switch and the console a procedure
+// needs but the unit lacks, naming the rig-file binding to add.
+func (u *Unit) needDrivers(what string) error {
+	var missing []string
+	if u.Power == nil {
+		missing = append(missing, "power")
+	}
+	if u.Console == nil {
+		missing = append(missing, "console")
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %s needs a %s binding (rig file)", u.Name, what, strings.Join(missing, " and a "))
 }
 
 // D scales a profile duration by the rig's timescale.

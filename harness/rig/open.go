@@ -16,7 +16,6 @@ import (
 	"github.com/camrig/camrig/harness/nvr"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/press"
-	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/safety"
 	"github.com/camrig/camrig/harness/secret"
@@ -286,35 +285,6 @@ func (u *Unit) Secrets() []secret.Secret {
 
 func (u *Unit) addCloser(fn func(ctx context.Context) error) {
 	u.closers = append(u.closers, fn)
-}
-
-// Procedure returns the unit's drivers behind the interfaces procedures use.
-func (u *Unit) Procedure() *procedure.Unit {
-	p := &procedure.Unit{
-		Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power,
-	}
-	if u.Console != nil {
-		p.Console = u.Console
-	}
-	if u.Press != nil {
-		p.Press = u.Press
-	}
-	if u.LED != nil {
-		p.LED = u.LED
-	}
-	return p
-}
-
-// ReflashTarget is the unit's drivers as the reflash procedure needs them.
-func (u *Unit) ReflashTarget() (procedure.ReflashTarget, error) {
-	if u.Console == nil || u.Power == nil {
-		return procedure.ReflashTarget{}, fmt.Errorf("unit %s needs both a console and a power binding to be reflashed", u.Name)
-	}
-	return procedure.ReflashTarget{
-		Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console,
-	}, nil
 }
 
 // SaveTranscript writes the console transcript from stream offset since

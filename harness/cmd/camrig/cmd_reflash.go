@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -27,24 +28,30 @@ retried (the flash is only erased once an image is in RAM intact); a failed
 run leaves the unit in its bootloader and running the command again
 completes the job. --dry-run prints the plan and touches nothing.`
 
-// openReflashTarget leases the unit and opens its drivers for a reflash;
-// closing leaves the unit safe and releases the lease. Tests replace it.
-var openReflashTarget = func(ctx context.Context, rigPath, unit string) (procedure.ReflashTarget, func(), error) {
+// openReflashTarget leases the unit and opens its drivers for a reflash,
+// logging to log; closing leaves the unit safe and releases the lease.
+// Tests replace it.
+var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slog.Logger) (*procedure.Unit, func(), error) {
 	r, err := rig.Load(rigPath)
 	if err != nil {
-		return procedure.ReflashTarget{}, nil, err
+		return nil, nil, err
 	}
-	u, err := r.Open(ctx, unit)
+	u, err := r.Open(ctx, unit, rig.WithLogger(log))
 	if err != nil {
-		return procedure.ReflashTarget{}, nil, err
+		return nil, nil, err
 	}
-	closeFn := func() { u.Close(context.Background()) }
-	target, err := u.ReflashTarget()
-	if err != nil {
-		closeFn()
-		return procedure.ReflashTarget{}, nil, err
+	return reflashUnit(u), func() { u.Close(context.Background()) }, nil
+}
+
+// reflashUnit is the opened unit as the reflash procedure takes it: power
+// and console (an unbound one left nil, for Reflash to name).
+func reflashUnit(u *rig.Unit) *procedure.Unit {
+	p := &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+		Timeline: u.Timeline, Log: u.Log, Power: u.Power}
+	if u.Console != nil {
+		p.Console = u.Console
 	}
-	return target, closeFn, nil
+	return p
 }
 
 func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -89,12 +96,11 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return exitOK
 	}
 
-	target, closeFn, err := openReflashTarget(ctx, f.rigPath, name)
+	target, closeFn, err := openReflashTarget(ctx, f.rigPath, name, f.logger())
 	if err != nil {
 		return f.failure(err)
 	}
 	defer closeFn()
-	target.Log = f.logger()
 	bar := newProgressBar(stdout, target.Clock.Now)
 	opts.Progress = bar.update
 	res, err := procedure.Reflash(ctx, target, image, opts)

@@ -63,17 +63,17 @@ func reflashFixture(t *testing.T, imageSize int) (rigPath, imagePath string, img
 	opened = new(bool)
 	old := openReflashTarget
 	t.Cleanup(func() { openReflashTarget = old })
-	openReflashTarget = func(ctx context.Context, rp, name string) (procedure.ReflashTarget, func(), error) {
+	openReflashTarget = func(ctx context.Context, rp, name string, log *slog.Logger) (*procedure.Unit, func(), error) {
 		*opened = true
 		if rp != rigPath || name != "cam9" {
 			t.Errorf("opened %s %s", rp, name)
 		}
 		r, err := rig.Load(rp)
 		if err != nil {
-			return procedure.ReflashTarget{}, nil, err
+			return nil, nil, err
 		}
-		return procedure.ReflashTarget{Name: name, Profile: r.Profile(name), Clock: clock.Real{}, Scale: 1,
-			Timeline: timeline.New(name), Power: pw, Console: con, Log: slog.New(slog.DiscardHandler)}, func() {}, nil
+		return &procedure.Unit{Name: name, Profile: r.Profile(name), Clock: clock.Real{}, Scale: 1,
+			Timeline: timeline.New(name), Power: pw, Console: con, Log: log}, func() {}, nil
 	}
 	return rigPath, imagePath, img, u, opened
 }
