@@ -131,7 +131,7 @@ func TestRealAndDeviceTimeRendering(t *testing.T) {
 // under `units:`, using ${state_dir} paths), starts the virtual rig on a
 // fresh state directory (CAMRIG_STATE_DIR, so the harness and the simulator
 // agree) and stops it when the test ends.
-func virtualRig(t *testing.T, units string) (string, *virtual.Rig) {
+func virtualRig(t *testing.T, units string, opts ...virtual.Option) (string, *virtual.Rig) {
 	t.Helper()
 	stateDir, err := os.MkdirTemp("", "camrig-cli-") // short: pty links stay readable
 	if err != nil {
@@ -142,7 +142,7 @@ func virtualRig(t *testing.T, units string) (string, *virtual.Rig) {
 	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n", units)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sim, err := virtual.Start(ctx, path)
+	sim, err := virtual.Start(ctx, path, opts...)
 	if err != nil {
 		t.Fatalf("starting the virtual rig: %v", err)
 	}

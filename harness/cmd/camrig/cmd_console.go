@@ -35,7 +35,9 @@ Ctrl-C, sending each line typed on stdin followed by --eol.
 with --regex), prints what arrived up to and including it, and exits 0, or
 exits 1 when --timeout passes first.
 --cycle power-cycles the unit once the console is open, so its whole boot is
-seen. --expect's timeout defaults to the profile's boot deadline.
+seen; --expect then considers only what the unit says after power returns
+(never a ready line left over from an earlier boot). --expect's timeout
+defaults to the profile's boot deadline.
 Only the console (and for --cycle the power line) is opened; the unit's
 power stays as it is when the command ends.
 Known credentials are replaced by [redacted] in what is printed.`
@@ -131,7 +133,7 @@ func (o consoleOpts) pattern() (console.Pattern, error) {
 
 func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, send, eol string, out io.Writer) int {
 	if o.cycle {
-		if err := power.Cycle(ctx, u.Power, u.Scale.Of(u.Profile.Boot.OffTime), u.Clock, u.Timeline); err != nil {
+		if err := cycleFresh(ctx, u); err != nil {
 			return f.failure(fmt.Errorf("unit %s: %w", u.Name, err))
 		}
 	}
@@ -147,6 +149,26 @@ func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, p
 		return exitOK
 	}
 	return streamConsole(ctx, f, u, eol, out)
+}
+
+// cycleFresh power-cycles the unit for its profile's off time and leaves
+// the console's cursor at the moment power came back on: whatever the unit
+// said before (a previous boot's log, still queued in the port when the
+// console opened) is skipped, so --expect sees only the new boot.
+func cycleFresh(ctx context.Context, u *rig.Unit) error {
+	if err := power.SetRecorded(ctx, u.Power, false, u.Clock, u.Timeline); err != nil {
+		return fmt.Errorf("cycle %s: off: %w", u.Power, err)
+	}
+	if err := clock.Wait(ctx, u.Clock, u.Scale.Of(u.Profile.Boot.OffTime)); err != nil {
+		return fmt.Errorf("cycle %s: interrupted while off: %w", u.Power, err)
+	}
+	// Before the request, not after its acknowledgement: a fast unit
+	// starts talking before a slow relay board answers.
+	u.Console.Skip()
+	if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
+		return fmt.Errorf("cycle %s: on: %w", u.Power, err)
+	}
+	return nil
 }
 
 // expectOnce waits for pattern and prints what came up to and including
