@@ -28,7 +28,7 @@ deps:
 run:
 	@mkdir -p $(OUT)
 	$(GO) tool ginkgo -p --procs=$(PROCS) --output-dir=$(OUT) \
-		--junit-report=junit.xml --json-report=report.json \
+		--json-report=report.json \
 		--label-filter='!slow' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
 
 ## sim: start the virtual rig in the foreground (Ctrl-C stops it and cleans up).

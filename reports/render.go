@@ -64,6 +64,8 @@ func WriteDir(dir string, reports []types.Report) error {
 
 type page struct {
 	Title  string
+	Run    *RunInfo
+	Matrix *matrix
 	Suites []suiteView
 }
 
@@ -83,15 +85,23 @@ type stateCount struct {
 
 type specView struct {
 	ID, Name, Location, Unit string
-	State, StateClass        string
-	Duration                 string
-	FailureSummary           string
+	// IsIt is false for suite and setup nodes, shown only when they fail
+	// and never counted as specs.
+	IsIt               bool
+	Procedure, Profile string
+	State, StateClass  string
+	Duration           string
+	// Reason is the failure's one sentence, or the skip's reason.
+	Reason                   string
 	Failure, FailureLocation string
-	Labels                   []string
-	Timeline                 *drawing
-	TimelineErr              string
-	Transcripts              []link
-	Output                   string
+	// Context is the console lines just before the failure.
+	Context     []string
+	Labels      []string
+	Timeline    *drawing
+	Zoom        *drawing
+	TimelineErr string
+	Transcripts []link
+	Output      string
 }
 
 type link struct{ Href, Text string }
@@ -101,13 +111,21 @@ func render(w io.Writer, reports []types.Report, outDir string) error {
 	if len(reports) == 1 && reports[0].SuiteDescription != "" {
 		p.Title = "camrig: " + reports[0].SuiteDescription
 	}
-	for i, rep := range reports {
-		p.Suites = append(p.Suites, suiteOf(i, rep, outDir))
+	scale := 1.0
+	if ri, ok := Run(reports); ok {
+		p.Run = &ri
+		if ri.Timescale > 0 {
+			scale = ri.Timescale
+		}
 	}
+	for i, rep := range reports {
+		p.Suites = append(p.Suites, suiteOf(i, rep, outDir, scale))
+	}
+	p.Matrix = buildMatrix(p.Suites, Firmware(reports))
 	return pageTmpl.Execute(w, p)
 }
 
-func suiteOf(i int, rep types.Report, outDir string) suiteView {
+func suiteOf(i int, rep types.Report, outDir string, scale float64) suiteView {
 	s := suiteView{Description: rep.SuiteDescription, Path: rep.SuitePath, Succeeded: rep.SuiteSucceeded,
 		RunTime: fmtDur(rep.RunTime), SpecialFailures: rep.SpecialSuiteFailureReasons}
 	if s.Description == "" {
@@ -122,7 +140,7 @@ func suiteOf(i int, rep types.Report, outDir string) suiteView {
 		if !shown(spec) {
 			continue
 		}
-		v := specOf(fmt.Sprintf("s%d-%d", i+1, j+1), spec, outDir)
+		v := specOf(fmt.Sprintf("s%d-%d", i+1, j+1), spec, outDir, scale)
 		if counts[v.State] == 0 {
 			order = append(order, v.State)
 		}
@@ -141,10 +159,14 @@ func shown(spec types.SpecReport) bool {
 	return spec.LeafNodeType == types.NodeTypeIt || spec.Failed()
 }
 
-func specOf(id string, spec types.SpecReport, outDir string) specView {
+func specOf(id string, spec types.SpecReport, outDir string, scale float64) specView {
 	v := specView{ID: id, Name: spec.FullText(), Unit: Unit(spec), State: spec.State.String(),
 		StateClass: stateClass(spec.State), Duration: fmtDur(spec.RunTime), Labels: spec.Labels(),
-		Output: spec.CapturedGinkgoWriterOutput}
+		Output: spec.CapturedGinkgoWriterOutput, IsIt: spec.LeafNodeType == types.NodeTypeIt,
+		Procedure: procedureOf(spec), Profile: Profile(spec)}
+	if v.StateClass == "skipped" {
+		v.Reason = skipReason(spec)
+	}
 	if v.Name == "" {
 		v.Name = spec.LeafNodeType.String()
 	}
@@ -159,7 +181,7 @@ func specOf(id string, spec types.SpecReport, outDir string) specView {
 		if loc := spec.Failure.Location; loc.FileName != "" {
 			v.FailureLocation = fmt.Sprintf("%s:%d", loc.FileName, loc.LineNumber)
 		}
-		v.FailureSummary = summary(v.Failure)
+		v.Reason = Sentence(v.Failure)
 	}
 	events, err := Timeline(spec)
 	if err != nil {
@@ -169,11 +191,35 @@ func specOf(id string, spec types.SpecReport, outDir string) specView {
 	if spec.Failed() {
 		failedAt = spec.Failure.TimelineLocation.Time
 	}
-	v.Timeline = layout(events, spec.StartTime, spec.EndTime, failedAt)
-	for _, t := range Transcripts(spec) {
+	v.Timeline = layout(events, spec.StartTime, spec.EndTime, failedAt, scale)
+	if !failedAt.IsZero() {
+		v.Zoom = zoom(events, failedAt, scale)
+	}
+	paths := Transcripts(spec)
+	for _, t := range paths {
 		v.Transcripts = append(v.Transcripts, transcriptLink(t, outDir))
 	}
+	if spec.Failed() {
+		path := ""
+		if len(paths) > 0 {
+			path = paths[len(paths)-1]
+			if outDir != "" && !filepath.IsAbs(path) {
+				path = filepath.Join(outDir, path)
+			}
+		}
+		v.Context = consoleContext(path, entryNamed(spec, "console tail"))
+	}
 	return v
+}
+
+// entryNamed is the string value of the entry called name, or "".
+func entryNamed(spec types.SpecReport, name string) string {
+	for _, e := range spec.ReportEntries {
+		if e.Name == name {
+			return entryString(e)
+		}
+	}
+	return ""
 }
 
 func stateClass(s types.SpecState) string {
@@ -185,15 +231,6 @@ func stateClass(s types.SpecState) string {
 	default:
 		return "skipped"
 	}
-}
-
-// summary is the failure's first line, short enough for a table cell.
-func summary(msg string) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(msg), "\n")
-	if r := []rune(line); len(r) > 160 {
-		line = string(r[:160]) + "…"
-	}
-	return line
 }
 
 // transcriptLink makes a transcript path clickable from the page: relative

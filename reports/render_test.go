@@ -148,8 +148,8 @@ func TestFailedSpecStillDrawsItsTimeline(t *testing.T) {
 	html := render(t, roundTrip(t, rep))
 	mustContain(t, html,
 		`<rect x="175.0" y="53.0" width="170.0"`,
-		`class="state state-failed">failed</td>`, `<td>Expected</td>`,
-		"to be true\nat /src/specs/reset_test.go:57</pre>",
+		`class="state state-failed">failed</td>`, `<td>Expected false to be true</td>`,
+		`(at /src/specs/reset_test.go:57)`, "to be true</pre>",
 		// failure marker at 8 s
 		`<g class="fail"><line x1="770.0"`, `failed &#43;8s`,
 		`Console transcript: <a href="/tmp/out/transcripts/cam1.log">`,

@@ -21,5 +21,6 @@ func bootSpecs(t *target) {
 		Expect(b.Has("factory")).To(BeFalse(), "a plain power-on must not factory-reset the unit")
 		AddReportEntry("boot", fmt.Sprintf("booted in %.2fs (%s profile time)",
 			b.Took.Seconds(), b.ProfileTime.Round(1e8)))
+		noteFirmware(ctx, t)
 	})
 }

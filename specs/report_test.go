@@ -20,6 +20,9 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 	if err := reports.WriteDir(dir, []types.Report{r}); err != nil {
 		fmt.Fprintf(os.Stderr, "camrig: writing the HTML report: %v\n", err)
 	}
+	if err := reports.WriteJUnit(dir, r); err != nil {
+		fmt.Fprintf(os.Stderr, "camrig: writing the JUnit report: %v\n", err)
+	}
 	lines := map[string][]string{}
 	for _, s := range r.SpecReports {
 		unit := reports.Unit(s)
@@ -31,7 +34,7 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 			detail = s.LeafNodeText
 		}
 		if s.State.Is(types.SpecStateFailureStates) {
-			detail = s.LeafNodeText + ": " + firstLine(s.Failure.Message)
+			detail = s.LeafNodeText + ": " + reports.Sentence(s.Failure.Message)
 		}
 		lines[unit] = append(lines[unit], fmt.Sprintf("%-7s %s", strings.ToUpper(s.State.String()), detail))
 	}
@@ -55,11 +58,4 @@ func entry(s types.SpecReport, name string) string {
 		}
 	}
 	return ""
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/reports"
 )
 
 // openUnit leases and opens a unit for the rest of the container. Cleanup,
@@ -55,8 +56,9 @@ func attachEvidence(u *rig.Unit, since int64) {
 	if spec.Failed() && u.Console != nil {
 		AddReportEntry("console tail", tail(u.Console.Transcript().String(), 2000), ReportEntryVisibilityFailureOrVerbose)
 	}
-	AddReportEntry("unit", u.Name, ReportEntryVisibilityNever)
-	AddReportEntry("profile", u.Profile.Model, ReportEntryVisibilityNever)
+	AddReportEntry(reports.EntryUnit, u.Name, ReportEntryVisibilityNever)
+	AddReportEntry(reports.EntryProfile, u.Profile.Model, ReportEntryVisibilityNever)
+	attachRun()
 }
 
 func tail(s string, n int) string {

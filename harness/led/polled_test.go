@@ -73,17 +73,29 @@ func TestPolledSteadyAndBlinking(t *testing.T) {
 		t.Fatalf("after a window low: %v", st)
 	}
 
-	var kinds []string
+	// The timeline holds every edge (a report draws the LED lane edge by
+	// edge) and each change of the classified state.
+	var kinds, states []string
+	var blink timeline.Event
 	for _, e := range tl.Events() {
 		if e.Source != timeline.LED || e.Detail == "" {
 			t.Fatalf("bad event %+v", e)
 		}
 		kinds = append(kinds, e.Kind)
+		if !strings.HasPrefix(e.Kind, "edge-") {
+			states = append(states, e.Kind)
+		}
+		if e.Kind == "blinking" {
+			blink = e
+		}
 	}
-	if strings.Join(kinds, ",") != "off,blinking,off" {
-		t.Fatalf("timeline kinds %v", kinds)
+	if strings.Join(states, ",") != "off,blinking,off" {
+		t.Fatalf("timeline states %v (all kinds %v)", states, kinds)
 	}
-	if hz := tl.Events()[1].Attrs["hz"]; !strings.HasPrefix(hz, "4.") && !strings.HasPrefix(hz, "3.9") {
+	if edges := len(kinds) - len(states); edges < 4 {
+		t.Fatalf("timeline has %d LED edges, want every edge of the blink (kinds %v)", edges, kinds)
+	}
+	if hz := blink.Attrs["hz"]; !strings.HasPrefix(hz, "4.") && !strings.HasPrefix(hz, "3.9") {
 		t.Fatalf("blink event hz = %q", hz)
 	}
 }

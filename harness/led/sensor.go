@@ -132,6 +132,13 @@ func (s *Sensor) observe(at time.Time, lit bool) {
 	s.mu.Unlock()
 	if wake != nil {
 		close(wake)
+		// Every edge is evidence: a report shows the LED lane edge by edge,
+		// and a procedure can point at the edge that released a press.
+		kind := "edge-off"
+		if lit {
+			kind = "edge-on"
+		}
+		s.opts.Timeline.Add(timeline.Event{At: at, Source: timeline.LED, Kind: kind, Detail: s.opts.Name})
 	}
 	s.evaluate(at)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/timeline"
 )
 
 // Reset is the evidence of one reset by the button.
@@ -82,6 +83,10 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 			r.LEDEdge = e
 			return err
 		})
+		if !r.LEDEdge.At.IsZero() {
+			u.Timeline.Add(timeline.Event{At: r.LEDEdge.At, Source: timeline.LED, Kind: "released-press",
+				Detail: "the LED change that ended the factory hold", Attrs: map[string]string{"lit": fmt.Sprint(r.LEDEdge.Lit)}})
+		}
 		if err == nil && r.Press.Measured < u.D(w.Min)-holdTolerance {
 			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
 		}

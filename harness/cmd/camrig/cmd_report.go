@@ -18,20 +18,36 @@ func init() {
 const reportJSON = "report.json"
 
 const reportAbout = `Reads Ginkgo's JSON report (--in: the file, or a directory holding
-` + reportJSON + `) and writes index.html with every spec's timeline into --out
-(default: the report's directory). Transcript paths recorded relative to the
-run's output directory resolve against --out, so keep them together.`
+` + reportJSON + `) and writes index.html with every spec's timeline and junit.xml
+into --out (default: the report's directory). Transcript paths recorded relative
+to the run's output directory resolve against --out, so keep them together.
+
+With --history DIR it reads every run kept under DIR (one folder per run, each
+holding ` + reportJSON + `), prints each unit and spec's last --depth results, marks
+failures that are new since the last green run and specs that flip (flaky), and
+writes DIR/history.html.`
 
 func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
-	f := newFlags("report --in DIR|FILE [--out DIR]", reportAbout, stderr)
+	f := newFlags("report --in DIR|FILE [--out DIR] | report --history DIR [--depth N]", reportAbout, stderr)
 	in := f.String("in", filepath.Join("reports", "out"), "Ginkgo JSON report, or the directory holding "+reportJSON)
 	out := f.String("out", "", "directory for index.html (default: the report's directory)")
+	history := f.String("history", "", "directory of kept runs (one folder per run): write its history page")
+	depth := f.Int("depth", reports.DefaultHistoryDepth, "with --history: how many of the newest runs to show")
 	pos, code, ok := f.parse(args)
 	if !ok {
 		return code
 	}
 	if len(pos) > 0 {
 		return f.usageErr("unexpected arguments %q", pos)
+	}
+	if *history != "" {
+		h, page, err := reports.WriteHistory(*history, *depth)
+		if err != nil {
+			return f.failure(err)
+		}
+		h.Text(stdout)
+		fmt.Fprintln(stdout, page)
+		return exitOK
 	}
 	path := *in
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
@@ -47,6 +63,11 @@ func runReport(_ context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if err := reports.WriteDir(dir, reps); err != nil {
 		return f.failure(err)
+	}
+	for _, rep := range reps {
+		if err := reports.WriteJUnit(dir, rep); err != nil {
+			return f.failure(err)
+		}
 	}
 	fmt.Fprintln(stdout, filepath.Join(dir, reports.IndexFile))
 	return exitOK
