@@ -3,9 +3,13 @@ package led
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/power"
 )
 
@@ -29,8 +33,74 @@ type Config struct {
 	Timeout time.Duration `yaml:"timeout"`
 }
 
-// Drivers lists the led drivers Open knows.
-var Drivers = []string{"gpio", "numato-gpio"}
+// Driver is one LED sensor backend: the name rig files give it, how to open
+// a binding, and how to check one without I/O (see power.Driver). Backend
+// packages register theirs from init.
+type Driver struct {
+	Name  string
+	Open  func(ctx context.Context, cfg Config, opts Options) (*Sensor, error)
+	Check func(cfg Config) bindcheck.Problems
+}
+
+var (
+	regMu    sync.RWMutex
+	registry = map[string]Driver{}
+)
+
+// Register makes an LED backend selectable by name; it does nothing else.
+func Register(d Driver) {
+	if d.Name == "" || d.Open == nil || d.Check == nil {
+		panic("led: a driver needs Name, Open and Check: " + d.Name)
+	}
+	regMu.Lock()
+	defer regMu.Unlock()
+	if _, dup := registry[d.Name]; dup {
+		panic("led: driver registered twice: " + d.Name)
+	}
+	registry[d.Name] = d
+}
+
+// Drivers lists the registered LED backends, sorted.
+func Drivers() []string {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	out := make([]string, 0, len(registry))
+	for k := range registry {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func lookup(name string) (Driver, bool) {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	d, ok := registry[name]
+	return d, ok
+}
+
+// Check validates a binding through its driver's Check, plus what every
+// LED binding shares (poll and window not negative).
+func Check(cfg Config) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if cfg.Poll < 0 {
+		ps.Add("poll", "poll %v: want a positive interval", cfg.Poll)
+	}
+	if cfg.Window < 0 {
+		ps.Add("window", "window %v: want a positive duration", cfg.Window)
+	}
+	known := strings.Join(Drivers(), ", ")
+	d, ok := lookup(cfg.Driver)
+	switch {
+	case cfg.Driver == "":
+		ps.Add("driver", "driver is required (one of %s)", known)
+	case !ok:
+		ps.Add("driver", "unknown led driver %q (known: %s)", cfg.Driver, known)
+	default:
+		ps = append(ps, d.Check(cfg)...)
+	}
+	return ps
+}
 
 // Open builds the sensor for cfg. opts supplies the clock, timeline and
 // log; cfg's active_low, poll and window override opts' when set.
@@ -45,24 +115,54 @@ func Open(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
 	if cfg.Poll < 0 || cfg.Window < 0 {
 		return nil, fmt.Errorf("led %s %s: poll and window must not be negative", cfg.Driver, cfg.Pin)
 	}
-	switch cfg.Driver {
-	case "numato-gpio":
-		pin, err := strconv.Atoi(cfg.Pin)
-		if err != nil {
-			return nil, fmt.Errorf("led numato-gpio:%s: pin %q is not a GPIO number", cfg.Port, cfg.Pin)
-		}
-		in, err := power.OpenNumatoGPIO(ctx, power.Config{Port: cfg.Port, Baud: cfg.Baud, Timeout: cfg.Timeout}, pin,
-			power.Deps{Clock: opts.Clock, Log: opts.Log})
-		if err != nil {
-			return nil, fmt.Errorf("led: %w", err)
-		}
-		return NewPolled(in, opts), nil
-	case "gpio":
-		p, err := power.FindPin(cfg.Pin)
-		if err != nil {
-			return nil, fmt.Errorf("led: %w", err)
-		}
-		return NewEdge(p, opts)
+	d, ok := lookup(cfg.Driver)
+	if !ok {
+		return nil, fmt.Errorf("led: unknown driver %q (known: %v)", cfg.Driver, Drivers())
 	}
-	return nil, fmt.Errorf("led: unknown driver %q (known: %v)", cfg.Driver, Drivers)
+	return d.Open(ctx, cfg, opts)
+}
+
+// The two LED inputs of today. They move to their board packages with the
+// power backends.
+func init() {
+	Register(Driver{Name: "numato-gpio", Open: openNumatoGPIO, Check: checkNumatoGPIO})
+	Register(Driver{Name: "gpio", Open: openGPIO, Check: checkGPIO})
+}
+
+func checkNumatoGPIO(cfg Config) bindcheck.Problems {
+	var ps bindcheck.Problems
+	ps.Err("port", bindcheck.DevicePath(cfg.Port))
+	if n, err := strconv.Atoi(cfg.Pin); err != nil || n < 0 || n > 31 {
+		ps.Add("pin", "pin %q: the numato-gpio driver wants a GPIO index (0-31)", cfg.Pin)
+	}
+	return ps
+}
+
+func openNumatoGPIO(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
+	pin, err := strconv.Atoi(cfg.Pin)
+	if err != nil {
+		return nil, fmt.Errorf("led numato-gpio:%s: pin %q is not a GPIO number", cfg.Port, cfg.Pin)
+	}
+	in, err := power.OpenNumatoGPIO(ctx, power.Config{Port: cfg.Port, Baud: cfg.Baud, Timeout: cfg.Timeout}, pin,
+		power.Deps{Clock: opts.Clock, Log: opts.Log})
+	if err != nil {
+		return nil, fmt.Errorf("led: %w", err)
+	}
+	return NewPolled(in, opts), nil
+}
+
+func checkGPIO(cfg Config) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if cfg.Pin == "" {
+		ps.Add("pin", "the gpio driver needs pin (a GPIO line name)")
+	}
+	return ps
+}
+
+func openGPIO(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
+	p, err := power.FindPin(cfg.Pin)
+	if err != nil {
+		return nil, fmt.Errorf("led: %w", err)
+	}
+	return NewEdge(p, opts)
 }

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
@@ -61,23 +63,40 @@ type Deps struct {
 	Log   *slog.Logger
 }
 
-// Opener builds a Switch from a binding.
+// Opener builds a Switch from a binding. It may talk to the hardware.
 type Opener func(ctx context.Context, cfg Config, deps Deps) (Switch, error)
+
+// Driver is one backend: the name rig files give it, how to open a binding,
+// and how to check one. Each backend package registers its Driver from init.
+type Driver struct {
+	Name string
+	Open Opener
+	// Check reports everything wrong with a binding that the backend can
+	// tell without I/O (channel range, required keys, URL form, pin
+	// names), each problem at the key it is about. rig.Load calls it for
+	// every binding, so a wrong binding fails at file:line before any
+	// hardware is touched. It must be cheap and must not open anything.
+	Check func(cfg Config, scope bindcheck.Scope) bindcheck.Problems
+}
 
 var (
 	regMu    sync.RWMutex
-	registry = map[string]Opener{}
+	registry = map[string]Driver{}
 )
 
 // Register makes a backend selectable by name from rig files. Backends call
-// it from init.
-func Register(driver string, open Opener) {
+// it from init; registering does nothing else (loading a rig file must
+// never open hardware).
+func Register(d Driver) {
+	if d.Name == "" || d.Open == nil || d.Check == nil {
+		panic("power: a driver needs Name, Open and Check: " + d.Name)
+	}
 	regMu.Lock()
 	defer regMu.Unlock()
-	if _, dup := registry[driver]; dup {
-		panic("power: driver registered twice: " + driver)
+	if _, dup := registry[d.Name]; dup {
+		panic("power: driver registered twice: " + d.Name)
 	}
-	registry[driver] = open
+	registry[d.Name] = d
 }
 
 // Drivers lists the registered backend names, sorted.
@@ -94,17 +113,34 @@ func Drivers() []string {
 
 // Known reports whether driver is registered.
 func Known(driver string) bool {
+	_, ok := lookup(driver)
+	return ok
+}
+
+func lookup(driver string) (Driver, bool) {
 	regMu.RLock()
 	defer regMu.RUnlock()
-	_, ok := registry[driver]
-	return ok
+	d, ok := registry[driver]
+	return d, ok
+}
+
+// Check validates a binding through its driver's Check: an empty or
+// unknown driver is a problem at "driver".
+func Check(cfg Config, scope bindcheck.Scope) bindcheck.Problems {
+	known := strings.Join(Drivers(), ", ")
+	if cfg.Driver == "" {
+		return bindcheck.Problems{{Key: "driver", Msg: "driver is required (one of " + known + ")"}}
+	}
+	d, ok := lookup(cfg.Driver)
+	if !ok {
+		return bindcheck.Problems{{Key: "driver", Msg: fmt.Sprintf("unknown driver %q (known: %s)", cfg.Driver, known)}}
+	}
+	return d.Check(cfg, scope)
 }
 
 // Open builds the Switch for cfg.
 func Open(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-	regMu.RLock()
-	open, ok := registry[cfg.Driver]
-	regMu.RUnlock()
+	d, ok := lookup(cfg.Driver)
 	if !ok {
 		return nil, fmt.Errorf("power: unknown driver %q (known: %v)", cfg.Driver, Drivers())
 	}
@@ -114,5 +150,5 @@ func Open(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
 	if deps.Log == nil {
 		deps.Log = slog.Default()
 	}
-	return open(ctx, cfg, deps)
+	return d.Open(ctx, cfg, deps)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
@@ -43,7 +44,25 @@ const DefaultExecTimeout = 10 * time.Second
 // execOutputLimit caps what is kept of a command's stdout and stderr.
 const execOutputLimit = 16 << 10
 
-func init() { Register("exec", openExec) }
+func init() { Register(Driver{Name: "exec", Open: openExec, Check: checkExec}) }
+
+// checkExec requires the on and off argv lists. Whether their programs exist
+// is a question for the host that runs the rig, answered by Open.
+func checkExec(cfg Config, _ bindcheck.Scope) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if len(cfg.On) == 0 || len(cfg.Off) == 0 {
+		ps.Add("", "the exec driver needs on and off commands (argv lists)")
+	}
+	for _, c := range []struct {
+		key  string
+		argv []string
+	}{{"on", cfg.On}, {"off", cfg.Off}, {"status", cfg.Status}} {
+		if len(c.argv) > 0 && c.argv[0] == "" {
+			ps.Add(c.key, "the command's program (its first element) is empty")
+		}
+	}
+	return ps
+}
 
 type execSwitch struct {
 	on, off, status []string

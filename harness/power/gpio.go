@@ -9,6 +9,8 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
+
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 )
 
 // Driver gpio: a GPIO line driving a relay or a solenoid driver directly
@@ -25,7 +27,17 @@ import (
 // register write: there is nothing else to wait for); Get reads the pin
 // back.
 
-func init() { Register("gpio", openGPIO) }
+func init() { Register(Driver{Name: "gpio", Open: openGPIO, Check: checkGPIO}) }
+
+// checkGPIO can only require a name: whether the host has the pin is known
+// once periph's host drivers are loaded, which touches the hardware.
+func checkGPIO(cfg Config, _ bindcheck.Scope) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if cfg.Pin == "" {
+		ps.Add("pin", "the gpio driver needs pin (a GPIO line name)")
+	}
+	return ps
+}
 
 var (
 	hostOnce sync.Once

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
@@ -72,10 +73,18 @@ func netBudget(cfg Config) (time.Duration, int, error) {
 
 // parseDeviceURL accepts an http base URL without credentials: a password in
 // a rig file would end up in logs and version control, so it must come from
-// password_env or password_file instead.
+// password_env or password_file instead. Errors are prefixed with driver.
 func parseDeviceURL(driver, raw string) (*url.URL, error) {
+	u, err := deviceURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", driver, err)
+	}
+	return u, nil
+}
+
+func deviceURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return nil, fmt.Errorf("%s: url is required (e.g. http://192.168.1.50)", driver)
+		return nil, errors.New("url is required (e.g. http://192.168.1.50)")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -85,19 +94,44 @@ func parseDeviceURL(driver, raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			err = ue.Err
 		}
-		return nil, fmt.Errorf("%s: url is not a valid URL: %v", driver, err)
+		return nil, fmt.Errorf("url is not a valid URL: %v", err)
 	}
 	if u.User != nil {
-		return nil, fmt.Errorf("%s: url %s carries credentials; give user and password_env/password_file instead", driver, u.Redacted())
+		return nil, fmt.Errorf("url %s carries credentials; give user and password_env/password_file instead", u.Redacted())
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%s: url %s: scheme must be http or https", driver, u.Redacted())
+		return nil, fmt.Errorf("url %s: scheme must be http or https", u.Redacted())
 	}
 	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%s: url %s: want scheme://host[:port][/prefix] without query", driver, u.Redacted())
+		return nil, fmt.Errorf("url %s: want scheme://host[:port][/prefix] without query", u.Redacted())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	return u, nil
+}
+
+// checkPlug checks an HTTP plug binding: its URL, its relay index (0 to
+// maxChannel) and its timeout and retries, as the constructor will.
+func checkPlug(cfg Config, scope bindcheck.Scope, maxChannel int) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if u, err := deviceURL(cfg.URL); err != nil {
+		ps.Err("url", err)
+	} else {
+		ps.Err("url", bindcheck.Loopback(u.Hostname(), scope))
+	}
+	bindcheck.Range(&ps, "channel", cfg.Channel, 0, maxChannel, "")
+	checkBudget(&ps, cfg)
+	return ps
+}
+
+// checkBudget reports the timeout and retries netBudget would refuse.
+func checkBudget(ps *bindcheck.Problems, cfg Config) {
+	if _, _, err := netBudget(cfg); err != nil {
+		key := "retries"
+		if cfg.Timeout < 0 {
+			key = "timeout"
+		}
+		ps.Err(key, err)
+	}
 }
 
 // authScheme adds credentials to requests of one device.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 )
 
 // Driver kmtronic: KMTronic USB/RS232 relay boards (9600 8N1, binary).
@@ -25,7 +27,20 @@ import (
 
 const kmtronicDefaultBaud = 9600
 
-func init() { Register("kmtronic", openKMTronic) }
+func init() { Register(Driver{Name: "kmtronic", Open: openKMTronic, Check: checkKMTronic}) }
+
+func checkKMTronic(cfg Config, _ bindcheck.Scope) bindcheck.Problems {
+	ps := checkSerialPort(cfg)
+	ps.Err("channel", kmtronicChannel(cfg.Channel))
+	return ps
+}
+
+func kmtronicChannel(ch int) error {
+	if ch < 1 || ch > 254 {
+		return fmt.Errorf("channel %d out of range 1-254", ch)
+	}
+	return nil
+}
 
 type kmtronicRelay struct {
 	b  *serialBoard
@@ -34,8 +49,8 @@ type kmtronicRelay struct {
 }
 
 func openKMTronic(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-	if cfg.Channel < 1 || cfg.Channel > 254 {
-		return nil, fmt.Errorf("kmtronic:%s: channel %d out of range 1-254", cfg.Port, cfg.Channel)
+	if err := kmtronicChannel(cfg.Channel); err != nil {
+		return nil, fmt.Errorf("kmtronic:%s: %w", cfg.Port, err)
 	}
 	b, err := openSerialBoard(ctx, "kmtronic", cfg, deps, kmtronicDefaultBaud)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 )
 
 // Driver lcus: LCUS-type USB relay boards (CH340 serial, 9600 8N1, binary).
@@ -27,7 +29,20 @@ import (
 
 const lcusDefaultBaud = 9600
 
-func init() { Register("lcus", openLCUS) }
+func init() { Register(Driver{Name: "lcus", Open: openLCUS, Check: checkLCUS}) }
+
+func checkLCUS(cfg Config, _ bindcheck.Scope) bindcheck.Problems {
+	ps := checkSerialPort(cfg)
+	ps.Err("channel", lcusChannel(cfg.Channel))
+	return ps
+}
+
+func lcusChannel(ch int) error {
+	if ch < 1 || ch > 8 {
+		return fmt.Errorf("channel %d out of range 1-8", ch)
+	}
+	return nil
+}
 
 type lcusRelay struct {
 	b  *serialBoard
@@ -36,8 +51,8 @@ type lcusRelay struct {
 }
 
 func openLCUS(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-	if cfg.Channel < 1 || cfg.Channel > 8 {
-		return nil, fmt.Errorf("lcus:%s: channel %d out of range 1-8", cfg.Port, cfg.Channel)
+	if err := lcusChannel(cfg.Channel); err != nil {
+		return nil, fmt.Errorf("lcus:%s: %w", cfg.Port, err)
 	}
 	b, err := openSerialBoard(ctx, "lcus", cfg, deps, lcusDefaultBaud)
 	if err != nil {

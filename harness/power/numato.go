@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 )
 
 // Driver numato: Numato Lab USB relay and GPIO modules (CDC-ACM, ASCII).
@@ -39,7 +40,15 @@ var NumatoPromptGrace = 20 * time.Millisecond
 
 const numatoDefaultBaud = 19200
 
-func init() { Register("numato", openNumato) }
+func init() { Register(Driver{Name: "numato", Open: openNumato, Check: checkNumato}) }
+
+func checkNumato(cfg Config, _ bindcheck.Scope) bindcheck.Problems {
+	ps := checkSerialPort(cfg)
+	if _, err := numatoIndex(cfg.Channel); err != nil {
+		ps.Err("channel", err)
+	}
+	return ps
+}
 
 // numatoBoard is one binding's view of a Numato board.
 type numatoBoard struct {

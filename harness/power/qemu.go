@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/qemu"
 )
 
@@ -30,7 +31,20 @@ import (
 // Turning on a VM that is already running does nothing (a relay that is
 // already closed does not bounce the unit either); Cycle turns it off
 // first, so a cycle is always a cold boot.
-func init() { Register("qemu", openQEMU) }
+func init() { Register(Driver{Name: "qemu", Open: openQEMU, Check: checkQEMU}) }
+
+func checkQEMU(cfg Config, scope bindcheck.Scope) bindcheck.Problems {
+	var ps bindcheck.Problems
+	switch {
+	case cfg.Port != "":
+		ps.Err("port", bindcheck.Addr(cfg.Port, scope, "QMP socket path", "unix", "tcp"))
+	case cfg.URL != "":
+		ps.Err("url", bindcheck.Addr(cfg.URL, scope, "QMP socket path", "unix", "tcp"))
+	default:
+		ps.Add("", "the qemu driver needs port (the QMP socket: a path, unix:// or tcp://)")
+	}
+	return ps
+}
 
 const qemuDefaultTimeout = 5 * time.Second
 

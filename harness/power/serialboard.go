@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 )
 
 // DefaultSerialTimeout bounds one command/reply exchange with a serial relay
@@ -15,6 +16,14 @@ import (
 // few milliseconds; a second is long enough for a loaded host and short
 // enough that a dead board is reported promptly.
 const DefaultSerialTimeout = time.Second
+
+// checkSerialPort checks what every serial board binding needs: a device
+// path and a rate that is not negative.
+func checkSerialPort(cfg Config) bindcheck.Problems {
+	var ps bindcheck.Problems
+	ps.Err("port", bindcheck.DevicePath(cfg.Port))
+	return ps
+}
 
 // serialBoard is what the serial backends share: a pooled port, a name for
 // errors ("numato:/dev/ttyACM0"), and the exchange timeout.

@@ -29,12 +29,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
 func init() {
-	Register("shelly", func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-		return NewShelly(ctx, cfg, deps)
+	Register(Driver{
+		Name: "shelly",
+		Open: func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
+			return NewShelly(ctx, cfg, deps)
+		},
+		Check: func(cfg Config, scope bindcheck.Scope) bindcheck.Problems { return checkPlug(cfg, scope, 15) },
 	})
 }
 

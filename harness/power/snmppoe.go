@@ -32,13 +32,69 @@ import (
 	"github.com/gosnmp/gosnmp"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
 func init() {
-	Register("snmp-poe", func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-		return NewSNMPPoE(cfg, deps)
+	Register(Driver{
+		Name: "snmp-poe",
+		Open: func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
+			return NewSNMPPoE(cfg, deps)
+		},
+		Check: checkSNMPPoE,
 	})
+}
+
+func checkSNMPPoE(cfg Config, scope bindcheck.Scope) bindcheck.Problems {
+	var ps bindcheck.Problems
+	if _, host, _, err := parseAgentURL(cfg.URL); err != nil {
+		ps.Err("url", err)
+	} else {
+		ps.Err("url", bindcheck.Loopback(host, scope))
+	}
+	if cfg.Group < 0 {
+		ps.Add("group", "group %d: want 1 or more (0 means 1)", cfg.Group)
+	}
+	if cfg.Channel < 1 {
+		ps.Add("channel", "channel (port) %d: want 1 or more", cfg.Channel)
+	}
+	if cfg.CommunityEnv == "" && cfg.Password().IsZero() {
+		ps.Add("", "the snmp-poe driver needs community_env (or password_env / password_file)")
+	}
+	checkBudget(&ps, cfg)
+	return ps
+}
+
+// parseAgentURL reads udp://host[:port] or tcp://host[:port] (161 by
+// default). Errors never echo a credential.
+func parseAgentURL(raw string) (transport, host string, port uint16, err error) {
+	if raw == "" {
+		return "", "", 0, errors.New("url is required (e.g. udp://192.168.1.2:161)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return "", "", 0, fmt.Errorf("url is not a valid URL: %v", err)
+	}
+	if u.User != nil {
+		return "", "", 0, fmt.Errorf("url %s carries credentials; give community_env instead", u.Redacted())
+	}
+	if (u.Scheme != "udp" && u.Scheme != "tcp") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return "", "", 0, fmt.Errorf("url %s: want udp://host[:port] or tcp://host[:port]", u.Redacted())
+	}
+	port = 161
+	if p := u.Port(); p != "" {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil || n == 0 {
+			return "", "", 0, fmt.Errorf("url %s: bad port %q", u.Redacted(), p)
+		}
+		port = uint16(n)
+	}
+	return u.Scheme, u.Hostname(), port, nil
 }
 
 // POWER-ETHERNET-MIB pethPsePortTable columns used here.
@@ -72,36 +128,15 @@ type SNMPPoE struct {
 // agent.
 func NewSNMPPoE(cfg Config, deps Deps) (*SNMPPoE, error) {
 	deps = netDeps(deps)
-	if cfg.URL == "" {
-		return nil, errors.New("snmp-poe: url is required (e.g. udp://192.168.1.2:161)")
-	}
-	u, err := url.Parse(cfg.URL)
+	transport, host, port, err := parseAgentURL(cfg.URL)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return nil, fmt.Errorf("snmp-poe: url is not a valid URL: %v", err)
-	}
-	if u.User != nil {
-		return nil, fmt.Errorf("snmp-poe: url %s carries credentials; give community_env instead", u.Redacted())
-	}
-	if (u.Scheme != "udp" && u.Scheme != "tcp") || u.Hostname() == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-		return nil, fmt.Errorf("snmp-poe: url %s: want udp://host[:port] or tcp://host[:port]", u.Redacted())
-	}
-	port := uint16(161)
-	if p := u.Port(); p != "" {
-		n, err := strconv.ParseUint(p, 10, 16)
-		if err != nil || n == 0 {
-			return nil, fmt.Errorf("snmp-poe: url %s: bad port %q", u.Redacted(), p)
-		}
-		port = uint16(n)
+		return nil, fmt.Errorf("snmp-poe: %w", err)
 	}
 	group := cfg.Group
 	if group == 0 {
 		group = 1
 	}
-	s := &SNMPPoE{transport: u.Scheme, host: u.Hostname(), port: port, group: group, pidx: cfg.Channel,
+	s := &SNMPPoE{transport: transport, host: host, port: port, group: group, pidx: cfg.Channel,
 		clk: deps.Clock, log: deps.Log}
 	s.name = fmt.Sprintf("snmp-poe:%s://%s#%d.%d", s.transport, net.JoinHostPort(s.host, strconv.Itoa(int(port))), group, cfg.Channel)
 	if group < 1 || cfg.Channel < 1 {

@@ -37,12 +37,19 @@ import (
 	"sync"
 	"time"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/secret"
 )
 
 func init() {
-	Register("tasmota", func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-		return NewTasmota(cfg, deps)
+	Register(Driver{
+		Name: "tasmota",
+		Open: func(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
+			return NewTasmota(cfg, deps)
+		},
+		// Tasmota numbers relays 1..32 (PulseTime covers the same range);
+		// 0 is the unindexed Power of a single-relay plug.
+		Check: func(cfg Config, scope bindcheck.Scope) bindcheck.Problems { return checkPlug(cfg, scope, 32) },
 	})
 }
 

@@ -4,18 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/secret"
@@ -153,104 +151,14 @@ func checkConsole(p *problems, base []string, c *fileConsole, virtual bool) Cons
 
 // checkConsolePort accepts a tty path or tcp://, rfc2217:// or unix://.
 func checkConsolePort(p *problems, path []string, port string, virtual bool) {
-	checkAddr(p, path, port, virtual, "a device path", "tcp", "rfc2217", "unix")
-}
-
-// checkAddr accepts an absolute path or a URL with one of schemes: host:port
-// for network schemes, an absolute path for unix://.
-func checkAddr(p *problems, path []string, addr string, virtual bool, pathKind string, schemes ...string) {
-	want := func() string {
-		return fmt.Sprintf("want an absolute %s or a %s:// address", strings.TrimPrefix(pathKind, "a "), strings.Join(schemes, ":// or "))
-	}
-	if addr == "" {
-		p.add(path, "port is required")
-		return
-	}
-	if !strings.Contains(addr, "://") {
-		if !filepath.IsAbs(addr) {
-			p.add(path, "port %q: %s", addr, want())
-		}
-		return
-	}
-	u, err := url.Parse(addr)
-	if err != nil {
-		p.add(path, "port %s is not a valid address", safeURL(addr))
-		return
-	}
-	switch {
-	case !slices.Contains(schemes, u.Scheme):
-		p.add(path, "port %s: scheme %q not supported (%s)", safeURL(addr), u.Scheme, want())
-	case u.Scheme == "unix":
-		if u.Path == "" || !filepath.IsAbs(u.Path) || u.Host != "" {
-			p.add(path, "port %q: want unix:///absolute/path", addr)
-		}
-	default:
-		checkHostPort(p, path, u, virtual)
-	}
-}
-
-func checkHostPort(p *problems, path []string, u *url.URL, virtual bool) {
-	n, err := strconv.Atoi(u.Port())
-	if u.Hostname() == "" || err != nil || n < 1 || n > 65535 {
-		p.add(path, "%s: want %s://host:port", safeURL(u.String()), u.Scheme)
-		return
-	}
-	checkLoopback(p, path, u.Hostname(), virtual)
-}
-
-// checkLoopback keeps a virtual rig on this machine: its devices are the
-// simulator's, and a routable address there is a copy-paste from a bench.
-func checkLoopback(p *problems, path []string, host string, virtual bool) {
-	if !virtual || host == "localhost" {
-		return
-	}
-	if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		p.add(path, "host %q is not a loopback address, but the rig is virtual", host)
-	}
-}
-
-// safeURL echoes a URL unless it may carry credentials (user:pass@host).
-func safeURL(raw string) string {
-	if strings.Contains(raw, "@") {
-		return "(address not shown: it contains '@', which may hold credentials)"
-	}
-	return strconv.Quote(raw)
+	p.err(path, bindcheck.Addr(port, scope(virtual), "a device path", "tcp", "rfc2217", "unix"))
 }
 
 func checkHTTPURL(p *problems, path []string, raw string, virtual bool) {
-	checkURL(p, path, raw, virtual, "http", "https")
+	p.err(path, bindcheck.URL(raw, scope(virtual), "http", "https"))
 }
 
-func checkURL(p *problems, path []string, raw string, virtual bool, schemes ...string) {
-	if raw == "" {
-		p.add(path, "URL is required")
-		return
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		p.add(path, "%s is not a valid URL", safeURL(raw))
-		return
-	}
-	if u.User != nil {
-		p.add(path, "credentials in the URL are refused: use user and password_env or password_file")
-		return
-	}
-	if !slices.Contains(schemes, u.Scheme) {
-		p.add(path, "%s: scheme %q not supported (want %s)", safeURL(raw), u.Scheme, strings.Join(schemes, " or "))
-		return
-	}
-	if u.Hostname() == "" {
-		p.add(path, "%s has no host", safeURL(raw))
-		return
-	}
-	if port := u.Port(); port != "" {
-		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			p.add(path, "%s: bad port %q", safeURL(raw), port)
-			return
-		}
-	}
-	checkLoopback(p, path, u.Hostname(), virtual)
-}
+func scope(virtual bool) bindcheck.Scope { return bindcheck.Scope{LoopbackOnly: virtual} }
 
 // checkSecret validates a password_env / password_file pair (and refuses a
 // literal password). It never reads a value, only whether a variable is set.
@@ -292,62 +200,41 @@ func checkAPI(p *problems, base []string, a *fileAPI, virtual bool) *APIConfig {
 	return &APIConfig{URL: a.URL, User: a.User, Password: pw}
 }
 
+// checkPower checks a power or press binding: its driver's own Check (every
+// key only the driver understands), then what every binding shares. A key
+// the driver already reported is not reported again.
 func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) *power.Config {
 	cfg := fp.Config
-	what := "power"
-	if press {
-		what = "press"
-	}
 	if fp.Password.Kind != 0 {
 		p.add(at(base, "password"), literalPasswordAdvice)
 	}
 	if fp.Community.Kind != 0 {
 		p.add(at(base, "community"), "an SNMP community never goes in the rig file: use community_env")
 	}
-	switch d := cfg.Driver; {
-	case d == "":
-		p.add(at(base, "driver"), "driver is required (one of %s)", strings.Join(PowerDrivers, ", "))
-	case !slices.Contains(PowerDrivers, d) && !power.Known(d):
-		p.add(at(base, "driver"), "unknown %s driver %q (known: %s)", what, d, strings.Join(PowerDrivers, ", "))
-	case isSerialPower(d):
-		checkDevicePath(p, at(base, "port"), cfg.Port)
-	case d == "gpio":
-		if cfg.Pin == "" {
-			p.add(at(base, "pin"), "the gpio driver needs pin (a GPIO line name)")
-		}
-	case isNetworkPower(d):
-		scheme := []string{"http", "https"}
-		if d == "snmp-poe" {
-			scheme = []string{"udp"}
-			if cfg.CommunityEnv == "" {
-				p.add(base, "the snmp-poe driver needs community_env")
-			}
-		}
-		checkURL(p, at(base, "url"), cfg.URL, virtual, scheme...)
-	case d == "exec":
-		if len(cfg.On) == 0 || len(cfg.Off) == 0 {
-			p.add(base, "the exec driver needs on and off commands (argv lists)")
-		}
-	case d == "qemu":
-		switch {
-		case cfg.Port != "":
-			checkAddr(p, at(base, "port"), cfg.Port, virtual, "QMP socket path", "unix", "tcp")
-		case cfg.URL != "":
-			checkAddr(p, at(base, "url"), cfg.URL, virtual, "QMP socket path", "unix", "tcp")
-		default:
-			p.add(base, "the qemu driver needs port (the QMP socket: a path, unix:// or tcp://)")
-		}
+	what := "power"
+	if press {
+		what = "press"
 	}
-	if cfg.Channel < 0 {
+	var found bindcheck.Problems
+	switch known := strings.Join(power.Drivers(), ", "); {
+	case cfg.Driver == "":
+		p.add(at(base, "driver"), "driver is required (one of %s)", known)
+	case !power.Known(cfg.Driver):
+		p.add(at(base, "driver"), "unknown %s driver %q (known: %s)", what, cfg.Driver, known)
+	default:
+		found = power.Check(cfg, scope(virtual))
+		p.addAll(base, found)
+	}
+	if cfg.Channel < 0 && !found.Has("channel") {
 		p.add(at(base, "channel"), "channel %d: want 0 or more", cfg.Channel)
 	}
-	if cfg.Baud < 0 {
+	if cfg.Baud < 0 && !found.Has("baud") {
 		p.add(at(base, "baud"), "baud %d: want a positive rate", cfg.Baud)
 	}
-	if cfg.Timeout < 0 {
+	if cfg.Timeout < 0 && !found.Has("timeout") {
 		p.add(at(base, "timeout"), "timeout %v: want a positive duration", cfg.Timeout)
 	}
-	if cfg.Retries < 0 {
+	if cfg.Retries < 0 && !found.Has("retries") {
 		p.add(at(base, "retries"), "retries %d: want 0 or more", cfg.Retries)
 	}
 	switch {
@@ -370,35 +257,10 @@ func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) 
 	return &cfg
 }
 
-func checkDevicePath(p *problems, path []string, port string) {
-	switch {
-	case port == "":
-		p.add(path, "port is required")
-	case !filepath.IsAbs(port):
-		p.add(path, "port %q: want an absolute device path", port)
-	}
-}
-
+// checkLED checks an led binding through its driver's Check.
 func checkLED(p *problems, base []string, l *fileLED) *LEDConfig {
 	out := &LEDConfig{Driver: l.Driver, Port: l.Port, Pin: l.Pin, ActiveLow: l.ActiveLow, Poll: l.Poll}
-	switch l.Driver {
-	case "numato-gpio":
-		checkDevicePath(p, at(base, "port"), l.Port)
-		if n, err := strconv.Atoi(l.Pin); err != nil || n < 0 {
-			p.add(at(base, "pin"), "pin %q: the numato-gpio driver wants a GPIO index (0, 1, ...)", l.Pin)
-		}
-	case "gpio":
-		if l.Pin == "" {
-			p.add(at(base, "pin"), "the gpio driver needs pin (a GPIO line name)")
-		}
-	case "":
-		p.add(at(base, "driver"), "driver is required (one of %s)", strings.Join(LEDDrivers, ", "))
-	default:
-		p.add(at(base, "driver"), "unknown led driver %q (known: %s)", l.Driver, strings.Join(LEDDrivers, ", "))
-	}
-	if l.Poll < 0 {
-		p.add(at(base, "poll"), "poll %v: want a positive interval", l.Poll)
-	}
+	p.addAll(base, led.Check(out.sensorConfig()))
 	return out
 }
 

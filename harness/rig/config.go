@@ -6,6 +6,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/secret"
@@ -73,6 +74,11 @@ type LEDConfig struct {
 	ActiveLow bool
 	// Poll is the sampling interval (0: the driver's default).
 	Poll time.Duration
+}
+
+// sensorConfig is the binding as the led package checks and opens it.
+func (c LEDConfig) sensorConfig() led.Config {
+	return led.Config{Driver: c.Driver, Port: c.Port, Pin: c.Pin, ActiveLow: c.ActiveLow, Poll: c.Poll}
 }
 
 // APIConfig is the unit's network API.

@@ -77,7 +77,7 @@ func Parse(file string, data []byte) (*Rig, error) {
 		}
 	}
 	checkAcrossUnits(p, f.Units)
-	if err := p.err(); err != nil {
+	if err := p.result(); err != nil {
 		return nil, err
 	}
 	return r, nil

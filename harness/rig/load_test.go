@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -305,12 +304,22 @@ func TestLoadErrors(t *testing.T) {
 		{"relay wired twice", []edit{{"channel: 3, max_hold: 45s", "channel: 1, max_hold: 45s"}}, 22, "units[1].press", "numato:/dev/ttyACM0#1 (unit cam2 press) is already wired as numato:/dev/ttyACM0#1 (unit cam1 press) (line 14)"},
 		{"power and press on one relay", []edit{{"channel: 1, max_hold: 60s", "channel: 0, max_hold: 60s"}}, 14, "units[0].press", "already wired"},
 		{"led wired twice", []edit{{"    nvr_port: 2\n", "    led: {driver: numato-gpio, port: /dev/ttyACM0, pin: 0}\n"}}, 24, "units[1].led", "already wired"},
-		{"negative channel", []edit{{"channel: 0}", "channel: -1}"}}, 13, "units[0].power.channel", "want 0 or more"},
+		{"negative channel", []edit{{"channel: 0}", "channel: -1}"}}, 13, "units[0].power.channel", "channel -1 out of range 0-31"},
+		{"lcus channel 9", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: lcus, port: /dev/ttyUSB2, channel: 9"}}, 21, "units[1].power.channel", "channel 9 out of range 1-8"},
+		{"numato channel 32", []edit{{"channel: 3, max_hold: 45s", "channel: 32, max_hold: 45s"}}, 22, "units[1].press.channel", "channel 32 out of range 0-31"},
+		{"kmtronic channel 0", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: kmtronic, port: /dev/ttyUSB2, channel: 0"}}, 21, "units[1].power.channel", "channel 0 out of range 1-254"},
+		{"numato led pin 32", []edit{{"pin: 0}", "pin: 32}"}}, 15, "units[0].led.pin", "GPIO index (0-31)"},
+		{"tasmota channel", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: tasmota, url: \"http://127.0.0.1:8080\", channel: 33"}}, 21, "units[1].power.channel", "channel 33 out of range 0-32"},
+		{"shelly channel", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: shelly, url: \"http://127.0.0.1:8080\", channel: 16"}}, 21, "units[1].power.channel", "channel 16 out of range 0-15"},
+		{"tasmota url query", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://127.0.0.1/?cmnd=x\""}}, 21, "units[1].power.url", "without query"},
+		{"plug retries", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://127.0.0.1\", retries: 11"}}, 21, "units[1].power.retries", "retries 11 out of range"},
+		{"snmp port 0", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: snmp-poe, community_env: CAMRIG_TEST_CAM_PW, url: \"udp://127.0.0.1:161\", channel: 0"}}, 21, "units[1].power.channel", "channel (port) 0"},
+		{"virtual with routable plug", []edit{{"timescale: 1", "virtual: true"}, {"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://192.168.1.50\""}}, 21, "units[1].power.url", `host "192.168.1.50" is not a loopback address`},
 		{"relative relay port", []edit{{"port: /dev/ttyUSB2", "port: ttyUSB2"}}, 21, "units[1].power.port", "absolute device path"},
 		{"exec without commands", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: exec"}}, 21, "units[1].power", "needs on and off"},
 		{"snmp without community", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: snmp-poe, url: \"udp://127.0.0.1:161\""}}, 21, "units[1].power", "needs community_env"},
 		{"snmp url scheme", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: snmp-poe, community_env: CAMRIG_TEST_CAM_PW, url: \"http://127.0.0.1\""}}, 21, "units[1].power.url", "want udp"},
-		{"tasmota without url", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota"}}, 21, "units[1].power.url", "URL is required"},
+		{"tasmota without url", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota"}}, 21, "units[1].power.url", "url is required"},
 		{"gpio without pin", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: gpio"}}, 21, "units[1].power.pin", "needs pin"},
 		{"virtual with routable api", []edit{{"timescale: 1", "virtual: true"}, {"https://127.0.0.12", "https://192.168.1.64"}}, 23, "units[1].api.url", `host "192.168.1.64" is not a loopback address`},
 		{"virtual with routable console", []edit{{"timescale: 1", "virtual: true"}, {"{port: /dev/ttyUSB1}", "{port: \"rfc2217://10.0.0.5:2217\"}"}}, 20, "units[1].console.port", "not a loopback"},
@@ -392,29 +401,33 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	}
 }
 
+// Every binding error a driver knows is reported by Load, each at its own
+// line, together with the rest.
+func TestAllDriverProblemsAtOnce(t *testing.T) {
+	text := strings.NewReplacer(
+		"driver: numato, port: /dev/ttyACM0, channel: 0}", "driver: numato, port: ttyACM0, channel: 40}",
+		"pin: 0}", "pin: 99}",
+		"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: lcus, port: /dev/ttyUSB2, channel: 9",
+	).Replace(base)
+	path := setup(t, text)
+	_, err := rig.Load(path)
+	for _, want := range []struct {
+		line     int
+		key, msg string
+	}{
+		{13, "units[0].power.port", "absolute device path"},
+		{13, "units[0].power.channel", "channel 40 out of range 0-31"},
+		{15, "units[0].led.pin", "GPIO index"},
+		{21, "units[1].power.channel", "channel 9 out of range 1-8"},
+	} {
+		assertNamed(t, err, path, want.line, want.key, want.msg)
+	}
+}
+
 func TestMissingFile(t *testing.T) {
 	_, err := rig.Load("/nonexistent/rig.yaml")
 	if err == nil || !strings.Contains(err.Error(), "/nonexistent/rig.yaml") {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-// TestDriverListMatchesRegistry keeps PowerDrivers honest once backends are
-// linked into the binary (they register from their own packages).
-func TestDriverListMatchesRegistry(t *testing.T) {
-	registered := power.Drivers()
-	if len(registered) == 0 {
-		t.Skip("no power backends linked into this test binary")
-	}
-	for _, d := range rig.PowerDrivers {
-		if !power.Known(d) {
-			t.Errorf("rig.PowerDrivers lists %q but no backend registers it (registered: %v)", d, registered)
-		}
-	}
-	for _, d := range registered {
-		if !slices.Contains(rig.PowerDrivers, d) {
-			t.Errorf("backend %q is registered but missing from rig.PowerDrivers", d)
-		}
 	}
 }
 

@@ -183,9 +183,9 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 		})
 	}
 	if cfg.LED != nil && o.wants(PartLED) {
-		s, err := led.Open(ctx, led.Config{Driver: cfg.LED.Driver, Port: cfg.LED.Port, Pin: cfg.LED.Pin,
-			ActiveLow: cfg.LED.ActiveLow, Poll: cfg.LED.Poll, Window: o.ledWindow},
-			led.Options{Name: name + " led", Clock: u.Clock, Timeline: u.Timeline, Log: u.Log})
+		lc := cfg.LED.sensorConfig()
+		lc.Window = o.ledWindow
+		s, err := led.Open(ctx, lc, led.Options{Name: name + " led", Clock: u.Clock, Timeline: u.Timeline, Log: u.Log})
 		if err != nil {
 			return nil, fmt.Errorf("unit %s led: %w", name, err)
 		}

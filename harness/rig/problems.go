@@ -6,6 +6,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
 )
 
@@ -34,7 +35,25 @@ func (p *problems) addAt(line int, key, format string, args ...any) {
 	p.errs = append(p.errs, &strictyaml.Error{File: p.file, Line: line, Msg: key + ": " + fmt.Sprintf(format, args...)})
 }
 
-func (p *problems) err() error {
+// addAll records a driver's problems, each at its key under base.
+func (p *problems) addAll(base []string, found bindcheck.Problems) {
+	for _, f := range found {
+		path := base
+		if f.Key != "" {
+			path = at(base, f.Key)
+		}
+		p.add(path, "%s", f.Msg)
+	}
+}
+
+// err records a check's error (if any) about the key at path.
+func (p *problems) err(path []string, err error) {
+	if err != nil {
+		p.add(path, "%s", err.Error())
+	}
+}
+
+func (p *problems) result() error {
 	if len(p.errs) == 0 {
 		return nil
 	}
