@@ -26,7 +26,7 @@ type layer struct {
 // it does:
 //
 //   - foundations: time, secrets, evidence, strict YAML, HTTP Digest
-//     arithmetic and the byte formats. Every floor uses them and they know
+//     arithmetic, the address rules of a binding and the byte formats. Every floor uses them and they know
 //     nothing of devices, so anything (a driver, a test, the simulator's
 //     wire formats) can rely on them without pulling in hardware.
 //   - devices: one kind of device each, with a small interface and a fake
@@ -46,7 +46,7 @@ type layer struct {
 //     reports. Only it sees every floor.
 var layers = []layer{
 	{name: "foundations", mayImport: []string{"foundations"}, pkgs: []string{
-		"clock", "secret", "timeline", "internal/strictyaml", "internal/digest", "fwimage", "ymodem",
+		"clock", "secret", "timeline", "internal/strictyaml", "internal/digest", "internal/bindcheck", "fwimage", "ymodem",
 		"internal/layering"}},
 	{name: "devices", mayImport: []string{"foundations", "devices"}, pkgs: []string{
 		"profile", "console", "power", "press", "led", "safety", "uboot", "qemu",
