@@ -5,7 +5,7 @@ RIG   ?= rigs/virtual.yaml
 OUT   ?= reports/out
 PROCS ?= 3
 # Debian packages the tests talk to as real peers.
-DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp
+DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps run test vet fmt-check tidy-check lint bench fuzz clean sim

@@ -92,7 +92,7 @@ func TestMatrixHeadsTheReport(t *testing.T) {
 		`data-passed="3" data-failed="1" data-skipped="1"`,
 		`firmware V5.7.1`,
 		// the failing cell says why in one sentence, and links to the spec
-		`<td class="cell cell-failed" title="cam3 did not boot: deadline of 2.4s passed`,
+		`<td class="cell cell-failed" data-state="failed" data-n="1" title="cam3 did not boot: deadline of 2.4s passed`,
 		// the skip's reason in text and on hover
 		`title="the unit has no API binding"`, `<div class="why">the unit has no API binding</div>`,
 		`<th class="proc">factory-resets after the vendor&#39;s factory hold</th>`,
