@@ -24,7 +24,7 @@ func reflashSpecs(t *target) {
 		Expect(ok).To(BeTrue(), "the profile names no firmware partition")
 		size := min(48<<10, int(part.Size))
 		image := fwimage.Generate(t.profile.Model, "V2.0.0-camrig", size, 1)
-		res, err := procedure.Reflash(ctx, t.Procedure(), image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
+		res, err := procedure.Reflash(ctx, t.Procedure(), image, procedure.ReflashOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Version).To(Equal("V2.0.0-camrig"))
 		AddReportEntry("reflash", fmt.Sprintf("wrote %d bytes (crc32 %08x) at %d baud in %v, %d attempt(s)",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/timeline"
 	"github.com/camrig/camrig/harness/uboot"
@@ -43,10 +44,11 @@ type ReflashOptions struct {
 	// VerifyAddr is the RAM the flash is read back into for SPI NOR and
 	// eMMC (default: the first MiB boundary past the loaded image).
 	VerifyAddr uint64
-	// Inspect, when set, checks the image before anything is touched (a
-	// firmware header, its model against the profile's) and returns its
-	// version for the report.
-	Inspect func(image []byte, model string) (version string, err error)
+	// SHA256 (hex) is the digest the user gives for the image: required
+	// for a profile whose images are raw, checked for every format.
+	SHA256 string
+	// Size, if non-zero, is the exact size the user expects.
+	Size int64
 	// Progress, when set, is told each step as it starts and the bytes of
 	// the transfer as they are acknowledged.
 	Progress func(ReflashProgress)
@@ -70,10 +72,13 @@ type ReflashResult struct {
 	CRC      uint32
 	Baud     int // the rate the image went over
 	Attempts int // transfer attempts used
-	// Version is the image's firmware version (from Inspect), "" if unknown.
+	// Version is the image's firmware version (camrig) or name (uImage),
+	// "" if its format carries none.
 	Version string
-	Plan    *ReflashPlan
-	Took    time.Duration
+	// Image is what the format check found.
+	Image fwimage.Info
+	Plan  *ReflashPlan
+	Took  time.Duration
 }
 
 // ReflashError says which step failed. Err carries what the unit said.
@@ -141,17 +146,12 @@ func (r *reflash) step(name, detail string) func() {
 func (r *reflash) run(ctx context.Context) (*ReflashResult, error) {
 	p := r.u.Profile
 	done := r.step(StepCheckImage, fmt.Sprintf("%d bytes", len(r.image)))
-	plan, err := PlanReflash(p, len(r.image), r.opts)
+	plan, err := PrepareReflash(p, r.image, r.opts)
 	if err != nil {
 		return nil, r.fail(StepCheckImage, err)
 	}
 	r.plan = plan
-	res := &ReflashResult{Bytes: len(r.image), CRC: crc32.ChecksumIEEE(r.image), Plan: plan}
-	if r.opts.Inspect != nil {
-		if res.Version, err = r.opts.Inspect(r.image, p.Model); err != nil {
-			return nil, r.fail(StepCheckImage, err)
-		}
-	}
+	res := &ReflashResult{Bytes: len(r.image), CRC: crc32.ChecksumIEEE(r.image), Plan: plan, Image: plan.Image, Version: plan.Image.Version}
 	done()
 	r.sess = uboot.New(r.u.Console, p.Bootloader, uboot.WithClock(r.u.Clock), uboot.WithScale(r.u.Scale),
 		uboot.WithTimeline(r.u.Timeline), uboot.WithLogger(r.log), uboot.WithPassword(r.u.BootloaderPassword))

@@ -1,26 +1,39 @@
 package procedure
 
 import (
-	"bytes"
 	"fmt"
 
 	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/harness/profile"
 )
 
-// InspectImage is the default ReflashOptions.Inspect: an image carrying the
-// camrig firmware header must be intact (header and payload CRCs, exact
-// length) and built for the unit's model; any other image (a vendor's
-// digicap.dav) has no header to check and is passed with version "unknown".
-func InspectImage(image []byte, model string) (string, error) {
-	if !bytes.HasPrefix(image, []byte(fwimage.Magic)) {
-		return "unknown", nil
-	}
-	h, err := fwimage.Parse(image)
+// CheckImage runs every check the profile's image format allows (see
+// fwimage.Check): camrig header and model, uImage magic/CRCs/arch/type,
+// FIT header and size, or a raw image's size and user-given SHA-256.
+func CheckImage(p *profile.Profile, image []byte, opts ReflashOptions) (fwimage.Info, error) {
+	img := p.Flash.Image
+	info, err := fwimage.Check(fwimage.Spec{Format: img.Format, Model: p.Model, Arch: img.Arch, Type: img.Type,
+		SHA256: opts.SHA256, Size: opts.Size}, image)
 	if err != nil {
-		return "", fmt.Errorf("corrupt firmware image: %w", err)
+		return info, fmt.Errorf("refusing the image for %s (profile %s): %w", p.Model, p.File, err)
 	}
-	if h.Model != model {
-		return "", fmt.Errorf("image is built for model %q, the unit is a %q", h.Model, model)
+	return info, nil
+}
+
+// PrepareReflash is every check a reflash makes before it touches the
+// unit, in one place for Reflash and `camrig reflash --dry-run`: the
+// image's format and contents (CheckImage), then its fit into the
+// firmware partition (PlanReflash).
+func PrepareReflash(p *profile.Profile, image []byte, opts ReflashOptions) (*ReflashPlan, error) {
+	if p.Flash.Kind == "" {
+		return nil, fmt.Errorf("profile %s has no flash section: the unit cannot be reflashed", p.Model)
 	}
-	return h.Version, nil
+	pl, err := PlanReflash(p, len(image), opts)
+	if err != nil {
+		return nil, err
+	}
+	if pl.Image, err = CheckImage(p, image, opts); err != nil {
+		return nil, err
+	}
+	return pl, nil
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/profile"
 )
 
@@ -24,6 +25,8 @@ type ReflashPlan struct {
 	VerifyAddr uint64
 	// Commands are the bootloader commands after the YMODEM load, in order.
 	Commands []string
+	// Image is what PrepareReflash's format check found.
+	Image fwimage.Info
 }
 
 const mmcBlock = 512

@@ -3,6 +3,8 @@ package procedure_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"math/rand/v2"
 	"strings"
@@ -57,7 +59,7 @@ func TestReflashRealUBootUnderQEMU(t *testing.T) {
 	// it fine. Either way nothing is reset and the file must agree.
 	big := make([]byte, 64<<10)
 	rng.Read(big)
-	res, err := procedure.Reflash(ctx, target, big, procedure.ReflashOptions{})
+	res, err := procedure.Reflash(ctx, target, big, procedure.ReflashOptions{SHA256: sha256Hex(big)})
 	var re *procedure.ReflashError
 	switch {
 	case err == nil:
@@ -81,7 +83,7 @@ func TestReflashRealUBootUnderQEMU(t *testing.T) {
 	img := make([]byte, 4096)
 	rng.Read(img)
 	var steps []string
-	res, err = procedure.Reflash(ctx, target, img, procedure.ReflashOptions{Progress: func(p procedure.ReflashProgress) {
+	res, err = procedure.Reflash(ctx, target, img, procedure.ReflashOptions{SHA256: sha256Hex(img), Progress: func(p procedure.ReflashProgress) {
 		if len(steps) == 0 || steps[len(steps)-1] != p.Step {
 			steps = append(steps, p.Step)
 		}
@@ -128,4 +130,10 @@ func checkPFlash(t *testing.T, m *qemu.Machine, addr uint64, want []byte) {
 		}
 		t.Fatalf("pflash file at %#x differs from the image from byte %d", addr, i)
 	}
+}
+
+// sha256Hex is what a user passes as --sha256 for a raw image.
+func sha256Hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/power/powertest"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
@@ -29,6 +30,7 @@ func fakeProfile(kind string) *profile.Profile {
 		Bootloader: profile.Bootloader{Banner: "U-Boot 2023.01-fake", Autoboot: "Hit any key to stop autoboot",
 			InterruptKey: "\x03", Presses: 1, Countdown: time.Second, Prompt: "=> "},
 		Flash: profile.Flash{Kind: kind, Size: 1 << 20, EraseSize: 64 << 10, LoadAddr: ramBase, Firmware: "firmware",
+			Image: profile.Image{Format: "camrig"},
 			Partitions: []profile.Partition{
 				{Name: "boot", Offset: 0, Size: 256 << 10},
 				{Name: "firmware", Offset: fwOffset, Size: 768 << 10},
@@ -62,13 +64,8 @@ func newFakeRig(t *testing.T, kind string, image []byte, cfg uboottest.Config) *
 	}}
 }
 
-func image(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i*7 + i>>8)
-	}
-	return b
-}
+// image is an n-byte camrig image for the fake profile's model.
+func image(n int) []byte { return fwimage.Generate("fake-cam", "V1.2.3", n, int64(n)) }
 
 func ctx(t *testing.T) context.Context {
 	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -83,7 +80,6 @@ func TestReflashSPINOR(t *testing.T) {
 	r := newFakeRig(t, "spi-nor", img, uboottest.Config{})
 	var seen int64
 	opts := fast
-	opts.Inspect = func(p []byte, model string) (string, error) { return "V1.2.3", nil }
 	opts.Progress = func(p procedure.ReflashProgress) { seen = max(seen, p.Sent) }
 	res, err := procedure.Reflash(ctx(t), r.target, img, opts)
 	if err != nil {
@@ -198,19 +194,19 @@ func TestReflashCFINOR(t *testing.T) {
 
 func TestReflashRefusesBeforeTouchingTheUnit(t *testing.T) {
 	for _, tc := range []struct {
-		name    string
-		img     []byte
-		inspect func([]byte, string) (string, error)
-		want    string
+		name string
+		img  []byte
+		want string
 	}{
-		{"too big", image(768<<10 + 1), nil, "partition \"firmware\" of fake-cam holds 786432"},
-		{"empty", nil, nil, "empty"},
-		{"wrong model", image(100), func([]byte, string) (string, error) { return "", errors.New("image is for model x") }, "model x"},
+		{"too big", image(768<<10 + 1), "partition \"firmware\" of fake-cam holds 786432"},
+		{"empty", nil, "empty"},
+		{"wrong model", fwimage.Generate("other-cam", "V1", 300, 1), `built for model "other-cam"`},
+		{"corrupt", corrupt(image(300)), "payload CRC mismatch"},
+		{"uImage for a camrig bootloader", fwimage.BuildUImage("arm", "firmware", "x", 0, 0, []byte("k")), "is a uimage image"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := newFakeRig(t, "spi-nor", image(1), uboottest.Config{})
+			r := newFakeRig(t, "spi-nor", image(200), uboottest.Config{})
 			opts := fast
-			opts.Inspect = tc.inspect
 			_, err := procedure.Reflash(ctx(t), r.target, tc.img, opts)
 			var re *procedure.ReflashError
 			if !errors.As(err, &re) || re.Step != procedure.StepCheckImage || !strings.Contains(err.Error(), tc.want) {
@@ -222,6 +218,8 @@ func TestReflashRefusesBeforeTouchingTheUnit(t *testing.T) {
 		})
 	}
 }
+
+func corrupt(b []byte) []byte { b[len(b)-1] ^= 0xFF; return b }
 
 func TestPlanReflashCommands(t *testing.T) {
 	for _, tc := range []struct {

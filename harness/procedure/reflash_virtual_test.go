@@ -84,7 +84,6 @@ func TestReflashRecoversTheBrickedVirtualUnit(t *testing.T) {
 	image := fwimage.Generate("no-button", "V2.0.0-camrig", 48<<10, 7)
 	var steps []string
 	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
-		Inspect:  procedure.InspectImage,
 		Progress: func(p procedure.ReflashProgress) { steps = appendOnce(steps, p.Step) },
 	})
 	if err != nil {
@@ -113,8 +112,8 @@ func TestReflashRefusesACorruptImage(t *testing.T) {
 	u, target := openCam4(t, ctx, r)
 	image := fwimage.Generate("no-button", "V2.0.0", 16<<10, 1)
 	image[len(image)/2] ^= 0x5a
-	_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
-	if err == nil || !strings.Contains(err.Error(), "corrupt firmware image") {
+	_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{})
+	if !errors.Is(err, fwimage.ErrBadPayloadCRC) {
 		t.Fatalf("err = %v", err)
 	}
 	for _, e := range u.Timeline.Events() {
@@ -189,7 +188,6 @@ func TestPowerCutMidWriteThenRerunCompletes(t *testing.T) {
 			}
 		}
 		_, err = procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
-			Inspect:        procedure.InspectImage,
 			CommandTimeout: 5 * time.Second,
 			Progress: func(p procedure.ReflashProgress) {
 				if p.Step == procedure.StepWrite {
@@ -227,7 +225,7 @@ func TestPowerCutMidWriteThenRerunCompletes(t *testing.T) {
 		t.Fatalf("after a cut mid-write the unit is %v, want bricked in its bootloader", st)
 	}
 
-	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Inspect: procedure.InspectImage})
+	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{})
 	if err != nil {
 		t.Fatalf("rerun: %v", err)
 	}

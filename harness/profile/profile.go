@@ -91,6 +91,17 @@ type Bootloader struct {
 	// PasswordPrompt, when set, is a prompt the bootloader shows before the
 	// shell; the password comes from the rig (never from the profile).
 	PasswordPrompt string `yaml:"password_prompt"`
+	// Framing is how a command's end is recognised: "hush" (default: the
+	// shell keeps $?, every command reports its exit status) or "simple"
+	// (U-Boot built without CONFIG_HUSH_PARSER, or a vendor shell: `;` and
+	// echo work but $? is printed literally, so success is judged from what
+	// the command prints).
+	Framing string `yaml:"framing"`
+	// LineClear is the key that empties the bootloader's input line before
+	// the first command after autoboot is stopped (YAML escapes: "\x03"
+	// Ctrl+C, the default; "\x15" Ctrl+U). Stale bytes a cut run left in
+	// the UART FIFO would otherwise prefix that command.
+	LineClear string `yaml:"line_clear"`
 }
 
 // LED describes the status LED.
@@ -111,9 +122,10 @@ type Lockout struct {
 	Scope string `yaml:"scope"`
 }
 
-// Flash is the unit's flash chip and layout.
+// Flash is the unit's flash chip and layout. A model that is never
+// reflashed has no flash section (Kind is then "").
 type Flash struct {
-	// Kind is spi-nor, cfi-nor or mmc.
+	// Kind is spi-nor, cfi-nor, spi-nand, nand or mmc.
 	Kind       string      `yaml:"kind"`
 	Chip       string      `yaml:"chip"`
 	Size       ByteSize    `yaml:"size"`
@@ -122,7 +134,28 @@ type Flash struct {
 	Partitions []Partition `yaml:"partitions"`
 	// Firmware names the partition a reflash writes.
 	Firmware string `yaml:"firmware"`
+	// Image is the format of the images the firmware partition takes.
+	Image Image `yaml:"image"`
+	// PageSize is the NAND page (spi-nand, nand).
+	PageSize ByteSize `yaml:"page_size"`
+	// ErasePart makes a NAND reflash erase with `nand erase.part NAME`
+	// (the bootloader knows the partition from mtdparts) instead of
+	// `nand erase OFFSET SIZE`.
+	ErasePart bool `yaml:"erase_part"`
 }
+
+// Image is what an image for the firmware partition must be.
+type Image struct {
+	// Format is camrig, uimage, fit or raw (see harness/fwimage).
+	Format string `yaml:"format"`
+	// Arch and Type, for uimage, are mkimage's -A and -T names the
+	// header must carry ("" accepts any).
+	Arch string `yaml:"arch"`
+	Type string `yaml:"type"`
+}
+
+// IsNAND reports a NAND kind (written through U-Boot's nand commands).
+func (f Flash) IsNAND() bool { return f.Kind == "spi-nand" || f.Kind == "nand" }
 
 // Partition is one region of flash.
 type Partition struct {

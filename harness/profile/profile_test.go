@@ -92,6 +92,14 @@ func TestValidationErrorsNameLine(t *testing.T) {
 		{"bad duration", "deadline: 90s", "deadline: ninety", "deadline"},
 		{"partition past end", "{name: firmware, offset: 0x100000, size: 15MiB}", "{name: firmware, offset: 0x100000, size: 16MiB}", "ends past the 16MiB flash"},
 		{"unknown firmware", "firmware: firmware\n", "firmware: rootfs\n", "unknown partition \"rootfs\""},
+		{"no image format", "  image: {format: camrig}\n", "", "flash.image.format is required"},
+		{"bad image format", "image: {format: camrig}", "image: {format: zip}", "flash.image.format \"zip\""},
+		{"arch on camrig", "image: {format: camrig}", "image: {format: camrig, arch: arm}", "uImage header fields"},
+		{"unknown arch", "image: {format: camrig}", "image: {format: uimage, arch: z80}", "flash.image.arch \"z80\""},
+		{"nand without page", "kind: spi-nor", "kind: spi-nand", "flash.page_size"},
+		{"erase_part on nor", "kind: spi-nor", "kind: spi-nor\n  erase_part: true", "flash.erase_part"},
+		{"bad framing", "prompt: ", "framing: bash\n  prompt: ", "bootloader.framing \"bash\""},
+		{"bad line clear", "prompt: ", "line_clear: \"x\"\n  prompt: ", "bootloader.line_clear"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -110,6 +118,24 @@ func TestValidationErrorsNameLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A model that is never reflashed needs no flash section.
+func TestNoFlashSection(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join(dir, "hikvision-ds2cd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(base)
+	i := strings.Index(s, "\nflash:")
+	j := strings.Index(s, "\napi:")
+	if i < 0 || j < i {
+		t.Fatal("fixture layout changed")
+	}
+	p, err := profile.Parse("hik.yaml", []byte(s[:i]+s[j:]))
+	if err != nil || p.Flash.Kind != "" {
+		t.Fatalf("profile without flash: %v", err)
 	}
 }
 

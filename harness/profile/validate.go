@@ -1,6 +1,10 @@
 package profile
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/camrig/camrig/harness/fwimage"
+)
 
 type problem struct {
 	path []string
@@ -48,6 +52,14 @@ func (p *Profile) validate() []problem {
 	if bl.Prompt == "" || bl.Autoboot == "" || bl.InterruptKey == "" {
 		bad("bootloader needs autoboot, interrupt_key and prompt", "bootloader")
 	}
+	switch bl.Framing {
+	case "", "hush", "simple":
+	default:
+		bad(fmt.Sprintf("bootloader.framing %q: want hush or simple", bl.Framing), "bootloader", "framing")
+	}
+	if bl.LineClear != "" && bl.LineClear != "\x03" && bl.LineClear != "\x15" {
+		bad(fmt.Sprintf("bootloader.line_clear %q: want \"\\x03\" (Ctrl+C) or \"\\x15\" (Ctrl+U)", bl.LineClear), "bootloader", "line_clear")
+	}
 	if bl.Presses < 0 || bl.Presses > 50 {
 		bad("bootloader.presses must be 0..50", "bootloader", "presses")
 	}
@@ -87,11 +99,38 @@ func (p *Profile) validate() []problem {
 func (f Flash) validate() []problem {
 	var out []problem
 	bad := func(msg string, path ...string) { out = append(out, problem{append([]string{"flash"}, path...), msg}) }
+	if f.Kind == "" && f.Size == 0 && len(f.Partitions) == 0 && f.Firmware == "" {
+		return nil // never reflashed: no flash section
+	}
 	switch f.Kind {
-	case "spi-nor", "cfi-nor", "mmc":
+	case "spi-nor", "cfi-nor", "spi-nand", "nand", "mmc":
 	default:
-		bad(fmt.Sprintf("flash.kind %q: want spi-nor, cfi-nor or mmc", f.Kind), "kind")
+		bad(fmt.Sprintf("flash.kind %q: want spi-nor, cfi-nor, spi-nand, nand or mmc", f.Kind), "kind")
 		return out
+	}
+	if f.IsNAND() && (f.PageSize == 0 || f.EraseSize%f.PageSize != 0) {
+		bad("flash.page_size must be positive and divide flash.erase_size on NAND", "page_size")
+	}
+	if f.ErasePart && !f.IsNAND() {
+		bad("flash.erase_part is for NAND (nand erase.part)", "erase_part")
+	}
+	if f.Firmware != "" || f.Image.Format != "" {
+		switch f.Image.Format {
+		case "camrig", "uimage", "fit", "raw":
+		case "":
+			bad("flash.image.format is required to reflash: camrig, uimage, fit or raw", "image")
+		default:
+			bad(fmt.Sprintf("flash.image.format %q: want camrig, uimage, fit or raw", f.Image.Format), "image", "format")
+		}
+		if (f.Image.Arch != "" || f.Image.Type != "") && f.Image.Format != "uimage" {
+			bad("flash.image.arch and type are uImage header fields (format: uimage)", "image")
+		}
+		if f.Image.Arch != "" && !knownArch(f.Image.Arch) {
+			bad(fmt.Sprintf("flash.image.arch %q is not an architecture mkimage knows", f.Image.Arch), "image", "arch")
+		}
+		if f.Image.Type != "" && !knownType(f.Image.Type) {
+			bad(fmt.Sprintf("flash.image.type %q is not an image type mkimage knows", f.Image.Type), "image", "type")
+		}
 	}
 	if f.Size == 0 || f.EraseSize == 0 || f.Size%f.EraseSize != 0 {
 		bad("flash.size must be a positive multiple of flash.erase_size", "size")
@@ -121,3 +160,6 @@ func (f Flash) validate() []problem {
 	}
 	return out
 }
+
+func knownArch(s string) bool { _, ok := fwimage.UImageArch(s); return ok }
+func knownType(s string) bool { _, ok := fwimage.UImageType(s); return ok }

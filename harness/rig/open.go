@@ -49,7 +49,14 @@ type Unit struct {
 
 	lease   *Lease
 	closers []func(ctx context.Context) error
+	// leavePowered makes Close leave the power as it is (LeavePowered).
+	leavePowered bool
 }
+
+// LeavePowered makes Close leave the unit's power as it is, for a command
+// whose job ends with the unit running (a successful reflash leaves it
+// booted). Until Close, a signal or panic still restores the safe state.
+func (u *Unit) LeavePowered() { u.leavePowered = true }
 
 // OpenOption tunes Open.
 type OpenOption func(*openOptions)
@@ -158,6 +165,9 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 			unregister := safety.RegisterSwitch(sw, cfg.Power.SafeOn)
 			u.addCloser(func(ctx context.Context) error {
 				defer unregister()
+				if u.leavePowered {
+					return closeSwitch(sw)
+				}
 				return errors.Join(sw.Set(ctx, cfg.Power.SafeOn), closeSwitch(sw))
 			})
 		}

@@ -23,15 +23,20 @@ const reflashAbout = `Reflashes one unit over its console: power-cycles it into 
 loads the image into RAM over YMODEM, checks its CRC-32 there, erases and
 writes the profile's firmware partition, reads it back and checks the CRC-32
 again, then resets the unit and waits for it to boot. An image larger than
-the partition is refused before anything is touched. A failed transfer is
-retried (the flash is only erased once an image is in RAM intact); a failed
-run leaves the unit in its bootloader and running the command again
-completes the job. --dry-run prints the plan and touches nothing.`
+the partition, in another format than the profile's flash.image.format,
+built for another model or architecture, or failing its CRCs (or, for a
+raw image, its --sha256) is refused before the unit's power is touched. A
+failed transfer is retried (the flash is only erased once an image is in
+RAM intact); a failed run leaves the unit in its bootloader and running the
+command again completes the job. A successful one leaves the unit booted
+and powered. --dry-run runs every check and prints what it would write
+where; it touches nothing and fails as the real run would.`
 
 // openReflashTarget leases the unit and opens its drivers for a reflash,
-// logging to log; closing leaves the unit safe and releases the lease.
-// Tests replace it.
-var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slog.Logger) (*procedure.Unit, func(), error) {
+// logging to log; closing releases the lease and leaves the unit safe, or,
+// when leavePowered (the reflash succeeded), powered and running. Tests
+// replace it.
+var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slog.Logger) (*procedure.Unit, func(leavePowered bool), error) {
 	r, err := rig.Load(rigPath)
 	if err != nil {
 		return nil, nil, err
@@ -40,7 +45,13 @@ var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slo
 	if err != nil {
 		return nil, nil, err
 	}
-	return reflashUnit(u), func() { u.Close(context.Background()) }, nil
+	closeFn := func(leavePowered bool) {
+		if leavePowered {
+			u.LeavePowered()
+		}
+		u.Close(context.Background())
+	}
+	return reflashUnit(u), closeFn, nil
 }
 
 // reflashUnit is the opened unit as the reflash procedure takes it: power
@@ -55,10 +66,12 @@ func reflashUnit(u *rig.Unit) *procedure.Unit {
 }
 
 func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f := newFlags("reflash --rig R --unit U --image F [--baud B] [--dry-run]", reflashAbout, stderr).withRig().withUnit()
+	f := newFlags("reflash --rig R --unit U --image F [--sha256 HEX] [--size N] [--baud B] [--dry-run]", reflashAbout, stderr).withRig().withUnit()
 	imagePath := f.String("image", "", "firmware image file (required)")
 	baud := f.Int("baud", 0, "load the image at this rate (loady's baud switch), falling back to the console's rate if the unit cannot")
-	dryRun := f.Bool("dry-run", false, "check the image and print the plan; touch nothing")
+	dryRun := f.Bool("dry-run", false, "run every check of the real run and print what would be written where; touch nothing")
+	sha := f.String("sha256", "", "the image's SHA-256 (hex): required for a raw-format profile, checked for any")
+	size := f.Int64("size", 0, "the image's exact size in bytes, checked if given")
 	pos, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -82,11 +95,13 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return code
 	}
 	prof := r.Profile(name)
-	opts := procedure.ReflashOptions{Inspect: procedure.InspectImage}
+	opts := procedure.ReflashOptions{SHA256: *sha, Size: *size}
 	if *baud > 0 {
 		opts.Bauds = []int{*baud}
 	}
-	plan, err := procedure.PlanReflash(prof, len(image), opts)
+	// Every check runs here, before the unit is opened: a refused image
+	// leaves its power exactly as it was.
+	plan, err := procedure.PrepareReflash(prof, image, opts)
 	if err != nil {
 		fmt.Fprintf(stderr, "camrig reflash: refusing %s for unit %s: %v\n", *imagePath, name, err)
 		return exitFailed
@@ -100,7 +115,8 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if err != nil {
 		return f.failure(err)
 	}
-	defer closeFn()
+	succeeded := false
+	defer func() { closeFn(succeeded) }()
 	bar := newProgressBar(stdout, target.Clock.Now)
 	opts.Progress = bar.update
 	res, err := procedure.Reflash(ctx, target, image, opts)
@@ -110,6 +126,7 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(stderr, "camrig reflash: %v\n", err)
 		return exitFailed
 	}
+	succeeded = true
 	version := res.Version
 	if version == "" {
 		version = "unknown (the image carries no version header)"
@@ -122,6 +139,7 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 func printPlan(w io.Writer, unit, model, image string, pl *procedure.ReflashPlan) {
 	fmt.Fprintf(w, "dry run: %s (%d bytes) -> unit %s (%s), %s partition %q at %#x (%d of %d bytes)\n",
 		image, pl.Size, unit, model, pl.Kind, pl.Partition.Name, pl.FlashAddr, pl.Size, uint64(pl.Partition.Size))
+	fmt.Fprintf(w, "  image checked: %s\n", pl.Image.Describe)
 	fmt.Fprintf(w, "  power-cycle, stop autoboot, loady %#x (YMODEM), crc32 %#x %#x\n", pl.LoadAddr, pl.LoadAddr, pl.Size)
 	for _, c := range pl.Commands {
 		fmt.Fprintf(w, "  %s\n", c)
