@@ -34,9 +34,13 @@
 // not read at load time: the virtual rig writes them when it starts.
 //
 // Leases are flock(2) locks on LockDir/<unit>.lock, which records the
-// holder's pid, host, start time and command line. The kernel drops a lock
-// when its process dies, so a crashed run never blocks the next one; the
-// next lease reports the dead holder as reclaimed (Lease.Reclaimed). The
+// holder's pid, host, start time and the shape of its command line (program,
+// subcommand and flag names; never an argument value). The kernel drops a
+// lock when its process dies, so a crashed run never blocks the next one;
+// the next lease reports the dead holder as reclaimed (Lease.Reclaimed), and
+// the next Open makes the unit safe before anything else: every Open
+// releases the solenoid, and one that takes over from a dead holder also
+// sets power to its safe state and records the take-over on the timeline. The
 // default lock directory is per user; on a bench shared by several users set
 // lock_dir to a directory they can all write.
 package rig

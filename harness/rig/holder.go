@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -22,11 +24,88 @@ const maxCommand = 256
 
 func currentHolder(now time.Time) Holder {
 	host, _ := os.Hostname()
-	cmd := strings.Join(os.Args, " ")
-	if len(cmd) > maxCommand {
-		cmd = cmd[:maxCommand] + "..."
+	return Holder{PID: os.Getpid(), Host: host, Since: now, Command: commandShape(os.Args)}
+}
+
+// elided stands for every argument value left out of a recorded command.
+const elided = "…"
+
+// commandShape renders a command line without its argument values: the
+// program's base name, the subcommand and the flag names, every value
+// replaced by elided. The lock file is readable by every user of the bench
+// and its holder is printed in another run's "leased by" error, so a value
+// (`console --send <password>`) must never reach it. Only the shape of the
+// command is kept, which is what tells a human whose run it is.
+func commandShape(args []string) string {
+	if len(args) == 0 {
+		return ""
 	}
-	return Holder{PID: os.Getpid(), Host: host, Since: now, Command: cmd}
+	out := []string{word(filepath.Base(args[0]))}
+	for i, a := range args[1:] {
+		switch {
+		case a == "--":
+			if i+2 < len(args) {
+				out = append(out, "--", elided)
+			}
+			return bounded(out)
+		case strings.HasPrefix(a, "-"):
+			name, _, hasValue := strings.Cut(a, "=")
+			switch {
+			case !flagNameRe.MatchString(name):
+				out = appendElided(out)
+			case hasValue:
+				out = append(out, name+"="+elided)
+			default:
+				out = append(out, name)
+			}
+		case i == 0 && subcommandRe.MatchString(a):
+			out = append(out, a)
+		default:
+			out = appendElided(out)
+		}
+	}
+	return bounded(out)
+}
+
+var (
+	flagNameRe   = regexp.MustCompile(`^--?[A-Za-z][A-Za-z0-9._-]{0,31}$`)
+	subcommandRe = regexp.MustCompile(`^[a-z][a-z0-9-]{0,23}$`)
+	programRe    = regexp.MustCompile(`^[A-Za-z0-9._+-]{1,64}$`)
+)
+
+// appendElided adds one elided word, never two in a row.
+func appendElided(words []string) []string {
+	if words[len(words)-1] == elided {
+		return words
+	}
+	return append(words, elided)
+}
+
+// word keeps a program name only when it looks like one.
+func word(s string) string {
+	if programRe.MatchString(s) {
+		return s
+	}
+	return elided
+}
+
+// bounded joins words into at most maxCommand bytes, dropping whole words
+// from the end (a cut word could read as a different one).
+func bounded(words []string) string {
+	n := 0
+	for i, w := range words {
+		if n+len(w) > maxCommand-len(" "+elided) {
+			if i == 0 {
+				return elided
+			}
+			if words[i-1] != elided {
+				return strings.Join(words[:i], " ") + " " + elided
+			}
+			return strings.Join(words[:i], " ")
+		}
+		n += len(w) + 1
+	}
+	return strings.Join(words, " ")
 }
 
 // String renders "pid 1234 on host lab3 (camrig run ...) since 2026-...".
@@ -58,8 +137,8 @@ func parseHolder(data []byte) (Holder, bool) {
 	if len(data) == 0 || json.Unmarshal(data, &h) != nil || h.PID <= 0 {
 		return Holder{}, false
 	}
-	if len(h.Command) > maxCommand+3 {
-		h.Command = h.Command[:maxCommand] + "..."
-	}
+	// A lock file written by an older camrig (or by hand) may hold whole
+	// argument values: it is shaped again before anything prints it.
+	h.Command = commandShape(strings.Fields(h.Command))
 	return h, true
 }

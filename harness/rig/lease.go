@@ -52,6 +52,11 @@ type Lease struct {
 	Reclaimed *Holder
 
 	mu sync.Mutex
+	// unsafe is the dead holder until the unit has been made safe after
+	// taking it over (see takeOver). Releasing the lease before that
+	// writes the dead holder back, so the next run takes over again
+	// instead of trusting a unit nobody made safe.
+	unsafe *Holder
 	// lock carries the flock. It is opened read-only, so contenders (which
 	// also open read-only) closing their descriptors never look like a
 	// release to LeaseAny's waiters.
@@ -119,7 +124,7 @@ func (r *Rig) acquire(unit, path string) (*Lease, error) {
 	}
 	l := &Lease{Rig: r.Name, Unit: unit, File: path, Holder: currentHolder(r.clock().Now()), lock: lock}
 	if prev, ok := parseHolder(readAll(lock)); ok {
-		l.Reclaimed = &prev
+		l.Reclaimed, l.unsafe = &prev, &prev
 		slog.Warn("rig: reclaimed the lease of a run that ended without releasing it",
 			"rig", r.Name, "unit", unit, "previous", prev.String(), "process", processState(prev))
 	}
@@ -173,6 +178,21 @@ func processState(h Holder) string {
 	return "running, but no longer holds the lock"
 }
 
+// pendingTakeOver is the dead holder whose unit has not been made safe yet
+// (nil: nothing to take over, or done).
+func (l *Lease) pendingTakeOver() *Holder {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.unsafe
+}
+
+// madeSafe records that the unit taken over is in its safe state.
+func (l *Lease) madeSafe() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.unsafe = nil
+}
+
 // Release gives the unit back. It is safe to call more than once.
 func (l *Lease) Release() error {
 	l.mu.Lock()
@@ -184,8 +204,15 @@ func (l *Lease) Release() error {
 	delete(held, l.File)
 	heldMu.Unlock()
 	// Empty the record first: a non-empty file with a free lock means "the
-	// holder died", which is not what happened.
-	errs := []error{l.info.Truncate(0)}
+	// holder died", which is not what happened -- unless the unit was taken
+	// over from a dead holder and could not be made safe: then the dead
+	// holder's record stays for the next run.
+	var errs []error
+	if l.unsafe != nil {
+		errs = append(errs, writeHolder(l.info, *l.unsafe))
+	} else {
+		errs = append(errs, l.info.Truncate(0))
+	}
 	errs = append(errs, flock(l.lock, unix.LOCK_UN), l.lock.Close(), l.info.Close())
 	l.lock, l.info = nil, nil
 	if err := errors.Join(errs...); err != nil {

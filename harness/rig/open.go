@@ -120,8 +120,10 @@ func WithLease(l *Lease) OpenOption { return func(o *openOptions) { o.lease = l 
 // slow network plug, short enough that a dead board does not hang a run.
 const safeTimeout = 5 * time.Second
 
-// Open leases the named unit and opens its drivers. On any error everything
-// opened so far is closed again and the lease released.
+// Open leases the named unit, makes it safe (makeSafe: the solenoid
+// released; after taking over from a dead run, power in its safe state too)
+// and opens its drivers. On any error everything opened so far is closed
+// again and the lease released.
 func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Unit, err error) {
 	o := openOptions{log: slog.Default()}
 	for _, opt := range opts {
@@ -150,6 +152,9 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 		}
 	}()
 	deps := power.Deps{Clock: u.Clock, Log: u.Log}
+	if err := u.makeSafe(ctx, lease, deps); err != nil {
+		return nil, err
+	}
 	if cfg.Power != nil && o.wants(PartPower) {
 		sw, err := power.Open(ctx, *cfg.Power, deps)
 		if err != nil {
