@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/rig"
@@ -46,7 +47,7 @@ func runHolds(b *testing.B) (vsRequested, vsMeasured []float64) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir := b.TempDir()
-	b.Setenv(rig.StateDirEnv, dir)
+	b.Setenv(notation.StateDirEnv, dir)
 	rigFile := virtualtest.Relocate(b, filepath.Join("..", "..", "rigs", "virtual.yaml"), b.TempDir(), 0)
 	sim, err := virtual.Start(ctx, rigFile, virtual.WithStateDir(dir))
 	if err != nil {

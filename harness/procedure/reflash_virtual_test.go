@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/rigs/virtual"
@@ -24,7 +25,7 @@ import (
 func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
 	t.Helper()
 	dir := t.TempDir()
-	t.Setenv(rig.StateDirEnv, dir)
+	t.Setenv(notation.StateDirEnv, dir)
 	path := virtualtest.Relocate(t, filepath.Join("..", "..", "rigs", "virtual.yaml"), t.TempDir(), 0)
 	data, err := os.ReadFile(path)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/notation"
 )
 
 // Profile is one camera model.
@@ -126,18 +127,18 @@ type Lockout struct {
 // reflashed has no flash section (Kind is then "").
 type Flash struct {
 	// Kind is spi-nor, cfi-nor, spi-nand, nand or mmc.
-	Kind       string      `yaml:"kind"`
-	Chip       string      `yaml:"chip"`
-	Size       ByteSize    `yaml:"size"`
-	EraseSize  ByteSize    `yaml:"erase_size"`
-	LoadAddr   ByteSize    `yaml:"load_addr"`
-	Partitions []Partition `yaml:"partitions"`
+	Kind       string            `yaml:"kind"`
+	Chip       string            `yaml:"chip"`
+	Size       notation.ByteSize `yaml:"size"`
+	EraseSize  notation.ByteSize `yaml:"erase_size"`
+	LoadAddr   notation.ByteSize `yaml:"load_addr"`
+	Partitions []Partition       `yaml:"partitions"`
 	// Firmware names the partition a reflash writes.
 	Firmware string `yaml:"firmware"`
 	// Image is the format of the images the firmware partition takes.
 	Image Image `yaml:"image"`
 	// PageSize is the NAND page (spi-nand, nand).
-	PageSize ByteSize `yaml:"page_size"`
+	PageSize notation.ByteSize `yaml:"page_size"`
 	// ErasePart makes a NAND reflash erase with `nand erase.part NAME`
 	// (the bootloader knows the partition from mtdparts) instead of
 	// `nand erase OFFSET SIZE`.
@@ -159,9 +160,9 @@ func (f Flash) IsNAND() bool { return f.Kind == "spi-nand" || f.Kind == "nand" }
 
 // Partition is one region of flash.
 type Partition struct {
-	Name   string   `yaml:"name"`
-	Offset ByteSize `yaml:"offset"`
-	Size   ByteSize `yaml:"size"`
+	Name   string            `yaml:"name"`
+	Offset notation.ByteSize `yaml:"offset"`
+	Size   notation.ByteSize `yaml:"size"`
 }
 
 // API describes the unit's network API.

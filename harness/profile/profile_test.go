@@ -139,21 +139,6 @@ func TestNoFlashSection(t *testing.T) {
 	}
 }
 
-func TestByteSize(t *testing.T) {
-	cases := map[string]profile.ByteSize{"16MiB": 16 << 20, "64KiB": 64 << 10, "0x80000": 0x80000, "4096": 4096, "1GiB": 1 << 30}
-	for in, want := range cases {
-		got, err := profile.ParseByteSize(in)
-		if err != nil || got != want {
-			t.Errorf("%s = %v, %v", in, got, err)
-		}
-	}
-	for _, in := range []string{"", "MiB", "12XB", "-1", "99999999999999999999GiB"} {
-		if _, err := profile.ParseByteSize(in); err == nil {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
-
 func TestLoadModelRejectsPaths(t *testing.T) {
 	for _, m := range []string{"../x", "a/b", ".hidden", ""} {
 		if _, err := profile.LoadModel(dir, m); err == nil {

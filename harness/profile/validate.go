@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/harness/notation"
 )
 
 type problem struct {
@@ -137,7 +138,7 @@ func (f Flash) validate() []problem {
 		return out
 	}
 	seen := map[string]bool{}
-	var prevEnd ByteSize
+	var prevEnd notation.ByteSize
 	for i, p := range f.Partitions {
 		idx := fmt.Sprintf("[%d]", i)
 		switch {

@@ -5,15 +5,9 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/camrig/camrig/harness/notation"
 	"go.yaml.in/yaml/v3"
 )
-
-// stateDirVar is the one variable rig files may use.
-const stateDirVar = "${state_dir}"
-
-// StateDirEnv overrides the file's state_dir, so two checkouts (or CI jobs)
-// can run the virtual rig side by side.
-const StateDirEnv = "CAMRIG_STATE_DIR"
 
 var varRe = regexp.MustCompile(`\$\{([^}]*)\}`)
 
@@ -33,9 +27,9 @@ func checkVars(p *problems, stateDir string) {
 			for _, m := range varRe.FindAllStringSubmatch(n.Value, -1) {
 				switch {
 				case m[1] != "state_dir":
-					p.addAt(n.Line, key, "unknown variable ${%s}: only %s expands", m[1], stateDirVar)
+					p.addAt(n.Line, key, "unknown variable ${%s}: only %s expands", m[1], notation.StateDirVar)
 				case stateDir == "":
-					p.addAt(n.Line, key, "%s is used but state_dir is not set (set it, or %s)", stateDirVar, StateDirEnv)
+					p.addAt(n.Line, key, "%s is used but state_dir is not set (set it, or %s)", notation.StateDirVar, notation.StateDirEnv)
 				}
 			}
 		case yaml.MappingNode:
@@ -79,7 +73,7 @@ func expandStrings(v reflect.Value, stateDir string) {
 		}
 	case reflect.String:
 		if v.CanSet() {
-			v.SetString(strings.ReplaceAll(v.String(), stateDirVar, stateDir))
+			v.SetString(strings.ReplaceAll(v.String(), notation.StateDirVar, stateDir))
 		}
 	}
 }
@@ -91,7 +85,7 @@ func expandNode(n *yaml.Node, stateDir string) {
 		return
 	}
 	if n.Kind == yaml.ScalarNode && stateDir != "" {
-		n.Value = strings.ReplaceAll(n.Value, stateDirVar, stateDir)
+		n.Value = strings.ReplaceAll(n.Value, notation.StateDirVar, stateDir)
 	}
 	for _, c := range n.Content {
 		expandNode(c, stateDir)

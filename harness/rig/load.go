@@ -10,6 +10,7 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/profile"
 )
 
@@ -86,7 +87,7 @@ func Parse(file string, data []byte) (*Rig, error) {
 // stateDirFor picks the state directory: CAMRIG_STATE_DIR, else the file's
 // state_dir (relative to the rig file).
 func stateDirFor(p *problems, rigDir, fromFile string) string {
-	if env := os.Getenv(StateDirEnv); env != "" {
+	if env := os.Getenv(notation.StateDirEnv); env != "" {
 		if abs, err := filepath.Abs(env); err == nil {
 			return abs
 		}

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/rig"
 )
@@ -68,7 +69,7 @@ func setup(t *testing.T, text string) string {
 	t.Helper()
 	t.Setenv("CAMRIG_TEST_NVR_PW", nvrSecret)
 	t.Setenv("CAMRIG_TEST_CAM_PW", camSecret)
-	t.Setenv(rig.StateDirEnv, "")
+	t.Setenv(notation.StateDirEnv, "")
 	dir := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(dir, "secrets"), 0o700); err != nil {
 		t.Fatal(err)
@@ -141,7 +142,7 @@ func TestLoadBase(t *testing.T) {
 
 func TestStateDirEnvOverrides(t *testing.T) {
 	path := setup(t, base)
-	t.Setenv(rig.StateDirEnv, "/tmp/other-state")
+	t.Setenv(notation.StateDirEnv, "/tmp/other-state")
 	r, err := rig.Load(path)
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +179,7 @@ func TestDefaultsWhenOmitted(t *testing.T) {
 }
 
 func TestShippedRigsLoad(t *testing.T) {
-	t.Setenv(rig.StateDirEnv, "")
+	t.Setenv(notation.StateDirEnv, "")
 	files, err := filepath.Glob("../../rigs/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no rig files: %v", err)
@@ -198,7 +199,7 @@ func TestShippedRigsLoad(t *testing.T) {
 }
 
 func TestShippedVirtualRigLoads(t *testing.T) {
-	t.Setenv(rig.StateDirEnv, "")
+	t.Setenv(notation.StateDirEnv, "")
 	r, err := rig.Load("../../rigs/virtual.yaml")
 	if err != nil {
 		t.Fatal(err)

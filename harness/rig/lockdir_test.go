@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/rig"
 )
 
@@ -11,12 +12,12 @@ import (
 // not collide, while a real rig keeps one lock directory per rig name.
 func TestVirtualRigLocksLiveInItsStateDir(t *testing.T) {
 	a, b := t.TempDir(), t.TempDir()
-	t.Setenv(rig.StateDirEnv, a)
+	t.Setenv(notation.StateDirEnv, a)
 	ra, err := rig.Load("../../rigs/virtual.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv(rig.StateDirEnv, b)
+	t.Setenv(notation.StateDirEnv, b)
 	rb, err := rig.Load("../../rigs/virtual.yaml")
 	if err != nil {
 		t.Fatal(err)

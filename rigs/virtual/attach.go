@@ -18,7 +18,6 @@ import (
 // rig's: Close stops them and waits until every listener is closed, so the
 // next rig can bind the same addresses at once.
 type sims struct {
-	x      *extras
 	ctx    context.Context // ends when the rig closes
 	cancel context.CancelFunc
 
@@ -27,8 +26,6 @@ type sims struct {
 	running sync.WaitGroup // unit services in flight
 	nvr     *nvrsim.NVR
 	flash   map[string]*unitFlash
-	// net is each unit's profile, network side.
-	net map[string]*netProfile
 	// bindDeadline ends the wait for busy addresses (set at the first).
 	bindDeadline time.Time
 }
@@ -42,9 +39,9 @@ var bindPatience = 3 * time.Second
 // bindRetry is the pause between attempts to bind a busy address.
 const bindRetry = 50 * time.Millisecond
 
-func newSims(x *extras) *sims {
+func newSims() *sims {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &sims{x: x, ctx: ctx, cancel: cancel, flash: map[string]*unitFlash{}, net: map[string]*netProfile{}}
+	return &sims{ctx: ctx, cancel: cancel, flash: map[string]*unitFlash{}}
 }
 
 // close ends every service and waits for them.
@@ -138,20 +135,8 @@ func (s *sims) bind(ctx context.Context, listen func() error) error {
 // attachUnits gives every unit its default devices before anything
 // powers up: the firmware flash and the network API. Called by Start.
 func (r *Rig) attachUnits() error {
-	x, err := loadExtras(r.file)
-	if err != nil {
-		return err
-	}
-	r.sims = newSims(x)
+	r.sims = newSims()
 	r.AddCloser(r.sims.close)
-	for _, u := range r.units {
-		np, err := loadNetProfile(u.Profile().File)
-		if err != nil {
-			uf := r.unitFiles[u.Name()]
-			return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: %v", uf.Name, err)}
-		}
-		r.sims.net[u.Name()] = np
-	}
 	if err := r.syncCameraPasswords(); err != nil {
 		return err
 	}

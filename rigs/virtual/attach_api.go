@@ -21,7 +21,7 @@ func (r *Rig) attachAPI(u *unit.Unit) error {
 	fail := func(format string, a ...any) error {
 		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: api: ", uf.Name) + fmt.Sprintf(format, a...)}
 	}
-	np := r.sims.net[u.Name()]
+	np := u.Profile()
 	if np.API.Kind != "" && np.API.Kind != "isapi" {
 		r.note("%s: profile %s has api kind %q; its api binding is not served", u.Name(), u.Model(), np.API.Kind)
 		return nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/camrig/camrig/harness/camera"
 	"github.com/camrig/camrig/harness/console"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/isapisim"
@@ -49,7 +50,7 @@ func startBench(t *testing.T, ts float64, edit func(string) string) *bench {
 			t.Fatal(err)
 		}
 	}
-	t.Setenv(rig.StateDirEnv, dir)
+	t.Setenv(notation.StateDirEnv, dir)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	sim, err := virtual.Start(ctx, path)

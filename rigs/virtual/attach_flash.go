@@ -5,17 +5,14 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/camrig/camrig/harness/fwimage"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual/flashsim"
 	"github.com/camrig/camrig/rigs/virtual/unit"
-	"go.yaml.in/yaml/v3"
 )
 
 // SPI NOR timing of a typical 64 KiB-sector part (W25Q128/MX25L class
@@ -26,56 +23,12 @@ const (
 	norPageProgram  = 700 * time.Microsecond
 	norSectorErase  = 150 * time.Millisecond
 	initialFirmware = 64 << 10 // bytes of the image written on a fresh chip
+	// maxChip bounds the chip a profile can ask for: the emulated chip is
+	// held in memory whole.
+	maxChip = 1 << 30
 	// FirmwareVersion is what a fresh virtual unit's image says.
 	FirmwareVersion = "V1.0.0 virtual"
 )
-
-// flashProfile is the profile's flash section as the device reads it.
-type flashProfile struct {
-	Flash struct {
-		Kind       string   `yaml:"kind"`
-		Chip       string   `yaml:"chip"`
-		Size       byteSize `yaml:"size"`
-		EraseSize  byteSize `yaml:"erase_size"`
-		Firmware   string   `yaml:"firmware"`
-		Partitions []struct {
-			Name   string   `yaml:"name"`
-			Offset byteSize `yaml:"offset"`
-			Size   byteSize `yaml:"size"`
-		} `yaml:"partitions"`
-	} `yaml:"flash"`
-}
-
-// byteSize is 8MiB, 256KiB, 0x80000 or a plain number of bytes.
-type byteSize int
-
-func (b *byteSize) UnmarshalYAML(n *yaml.Node) error {
-	v, err := parseByteSize(n.Value)
-	if err != nil {
-		return fmt.Errorf("line %d: %v", n.Line, err)
-	}
-	*b = byteSize(v)
-	return nil
-}
-
-func parseByteSize(s string) (int, error) {
-	s = strings.TrimSpace(s)
-	mult := uint64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   uint64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"B", 1}} {
-		if num, ok := strings.CutSuffix(s, u.suffix); ok {
-			s, mult = strings.TrimSpace(num), u.mult
-			break
-		}
-	}
-	n, err := strconv.ParseUint(s, 0, 64)
-	if err != nil || n > math.MaxInt32/mult {
-		return 0, fmt.Errorf("size %q: want a number like 8MiB, 64KiB or 0x10000", s)
-	}
-	return int(n * mult), nil
-}
 
 // unitFlash is a unit's emulated chip and where its firmware lives.
 type unitFlash struct {
@@ -98,7 +51,7 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	fail := func(format string, a ...any) error {
 		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: flash: ", uf.Name) + fmt.Sprintf(format, a...)}
 	}
-	bricked := r.sims.x.Sim.Units[u.Name()].Bricked
+	bricked := r.file.Sim.Units[u.Name()].Bricked
 	fl, err := r.openFlash(u)
 	if err != nil {
 		return fail("%v", err)
@@ -134,21 +87,16 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 // openFlash opens (or makes, with a valid image) the unit's chip; nil when
 // the profile has no SPI NOR flash with a firmware partition.
 func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {
-	data, err := os.ReadFile(u.Profile().File)
-	if err != nil {
-		return nil, err
-	}
-	var p flashProfile
-	if err := yaml.Unmarshal(data, &p); err != nil {
-		return nil, fmt.Errorf("profile %s: %s", u.Profile().File, yamlMsg(err))
-	}
-	f := p.Flash
+	f := u.Profile().Flash
 	if f.Kind != "spi-nor" || f.Firmware == "" {
 		return nil, nil
 	}
+	if f.Size > maxChip {
+		return nil, fmt.Errorf("profile %s: a %v flash is larger than the %v the simulator emulates", u.Profile().File, f.Size, notation.ByteSize(maxChip))
+	}
 	fl := &unitFlash{model: u.Model(), fwName: f.Firmware, chipName: f.Chip, fwOff: -1}
 	for _, part := range f.Partitions {
-		if part.Name == f.Firmware {
+		if part.Name == f.Firmware && part.Offset <= f.Size && part.Size <= f.Size {
 			fl.fwOff, fl.fwSize = int(part.Offset), int(part.Size)
 		}
 	}
@@ -164,6 +112,7 @@ func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {
 	}
 	_, statErr := os.Stat(path)
 	fresh := errors.Is(statErr, os.ErrNotExist)
+	var err error
 	if fl.chip, err = flashsim.Open(path, g); err != nil {
 		return nil, err
 	}

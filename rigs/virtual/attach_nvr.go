@@ -48,7 +48,7 @@ func (r *Rig) nvrUnits() []*UnitFile {
 	var out []*UnitFile
 	for i := range r.file.Units {
 		uf := &r.file.Units[i]
-		if uf.NVRPort > 0 && uf.API != nil && uf.API.URL != "" && r.sims.net[uf.Name].NVRSync {
+		if uf.NVRPort > 0 && uf.API != nil && uf.API.URL != "" && r.byName[uf.Name].Profile().NVRSync {
 			out = append(out, uf)
 		}
 	}
@@ -124,7 +124,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	ports := 1
 	for _, uf := range r.file.Units {
 		ports = max(ports, uf.NVRPort)
-		if uf.NVRPort > 0 && !r.sims.net[uf.Name].NVRSync {
+		if uf.NVRPort > 0 && !r.byName[uf.Name].Profile().NVRSync {
 			r.note("%s is on NVR port %d, but profile %s does not sync with an NVR: the port stays empty", uf.Name, uf.NVRPort, uf.Profile)
 		}
 	}
@@ -141,7 +141,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pace := r.sims.x.Sim.NVR
+	pace := r.file.Sim.NVR
 	poll := cmp0(pace.Poll, defaultNVRPoll)
 	after := cmp0(pace.ActivateAfter, defaultNVRActivateAfter)
 	scaled := func(d, floor time.Duration) time.Duration {

@@ -22,7 +22,7 @@ type plug struct {
 	// 0-based) to what it drives.
 	relays map[int]func(on bool)
 	wires  []string
-	cred   plugBinding
+	cred   PlugAuth
 	owner  string // the first binding's "unit role", for errors
 	line   int
 }
@@ -72,7 +72,7 @@ func (r *Rig) collectPlugs() ([]*plug, error) {
 		case b.Driver == "shelly" && (relay < 0 || relay > 3):
 			return nil, fail("shelly channel %d: the virtual plug has switches 0-3", relay)
 		}
-		cred := r.sims.x.binding(uf.Name, uw.Role)
+		cred := b.PlugAuth
 		p := byAddr[addr]
 		switch {
 		case p == nil:

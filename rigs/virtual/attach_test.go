@@ -211,6 +211,8 @@ func TestSimSectionErrors(t *testing.T) {
 		{"sim: {units: {b: {bricked: true}}}\n", `sim.units: no unit named "b"`},
 		{"sim: {nvr: {poll: -1s}}\n", "must not be negative"},
 		{"sim: {nvr: {poll: often}}\n", "often"},
+		{"sim:\n  units:\n    a: {brickd: true}\n", `rig.yaml:7: sim.units.a: unknown key "brickd" (known: bricked)`},
+		{"sim:\n  nvrr: {poll: 1s}\n", `rig.yaml:6: sim: unknown key "nvrr"`},
 	} {
 		_, err := Start(context.Background(), miniRig(t, dir, tc.top, units))
 		var rfe *RigFileError
@@ -218,30 +220,4 @@ func TestSimSectionErrors(t *testing.T) {
 			t.Errorf("%s: %v, want a RigFileError containing %q", strings.TrimSpace(tc.top), err, tc.want)
 		}
 	}
-}
-
-// FuzzParseExtras: arbitrary rig files never panic the attached
-// simulators' reading, and what it accepts names only existing units.
-func FuzzParseExtras(f *testing.F) {
-	data, err := os.ReadFile(ShippedRig)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(data)
-	f.Add([]byte("sim: {units: {a: {bricked: true}}, nvr: {poll: 1s}}\nunits: [{name: a, power: {password_file: x}}]\n"))
-	rf := &RigFile{File: "fuzz.yaml", StateDir: "/tmp/state", Units: []UnitFile{{Name: "a"}}}
-	f.Fuzz(func(t *testing.T, data []byte) {
-		x, err := parseExtras(rf, data)
-		if err != nil {
-			return
-		}
-		for name := range x.Sim.Units {
-			if name != "a" {
-				t.Fatalf("accepted sim.units.%s", name)
-			}
-		}
-		if x.Sim.NVR.Poll < 0 || x.Sim.NVR.ActivateAfter < 0 {
-			t.Fatalf("accepted negative pacing %+v", x.Sim.NVR)
-		}
-	})
 }

@@ -19,7 +19,7 @@ const minCharTimeout = 200 * time.Millisecond
 func (r *Rig) attachBootloader(u *unit.Unit, fl *unitFlash) {
 	const mib = 1 << 20
 	size := (fl.fwSize+mib-1)/mib*mib + mib
-	ram := ubootsim.NewRAM(u.Profile().Flash.LoadAddr, size)
+	ram := ubootsim.NewRAM(uint64(u.Profile().Flash.LoadAddr), size)
 	t := ubootsim.DefaultTiming().Scaled(r.file.Timescale)
 	t.CharTimeout = max(t.CharTimeout, minCharTimeout)
 	for _, c := range ubootsim.Commands(fl.chip, ram, ubootsim.WithTiming(t)) {

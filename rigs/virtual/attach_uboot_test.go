@@ -43,7 +43,7 @@ func TestBrickedUnitIsRecoveredThroughItsBootloaderCommands(t *testing.T) {
 	}
 
 	img := fwimage.Generate("no-button", "V2.1.0 recovered", 6<<10, 42)
-	load := dev.Profile().Flash.LoadAddr
+	load := uint64(dev.Profile().Flash.LoadAddr)
 	if err := u.Console.Send(ctx, fmt.Sprintf("loady 0x%x\r", load)); err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/camrig/camrig/harness/notation"
 	"golang.org/x/sys/unix"
 )
 
@@ -38,7 +39,7 @@ func lockStateDir(dir string) (*stateLock, error) {
 				who = "unknown"
 			}
 			return nil, fmt.Errorf("virtual rig: %s is used by another simulator (pid %s); stop it or set %s: %w",
-				dir, who, StateDirEnv, ErrBusy)
+				dir, who, notation.StateDirEnv, ErrBusy)
 		}
 		return nil, fmt.Errorf("virtual rig: lock %s: %w", path, err)
 	}

@@ -19,7 +19,14 @@
 // is closed, and removes what Start made (ptys, links, the lock); the
 // state itself (config stores, secrets) stays for the next run.
 //
-// The rig is a separate device: nothing here imports the harness.
+// The rig is a separate device: it imports nothing of the harness but the
+// byte format of a firmware image (harness/fwimage, which the unit's boot
+// check and the harness's reflash must agree on) and the notations of the
+// rig and profile files (harness/notation). It reads the rig file once
+// (rigfile.go) and each profile once (unit.LoadProfile), with its own
+// structs. Its YMODEM receiver, CRC-32 and HTTP Digest are its own on
+// purpose: were they shared with the harness, a bug in one would pass the
+// other's tests.
 package virtual
 
 import (

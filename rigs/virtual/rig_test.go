@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual/unit"
 	"golang.org/x/sys/unix"
 )
@@ -201,7 +202,7 @@ func TestSecondSimulatorOnTheSameStateDirFails(t *testing.T) {
 
 func TestStateDirFromEnvironment(t *testing.T) {
 	dir := stateDir(t)
-	t.Setenv(StateDirEnv, dir)
+	t.Setenv(notation.StateDirEnv, dir)
 	r, err := Start(context.Background(), RelocatedRig(t, dir, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -375,6 +376,8 @@ func FuzzParseRigFile(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n"))
+	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}, power: {password_file: x}}]\n" +
+		"sim: {units: {a: {bricked: true}}, nvr: {poll: 1s}, qemu: [{unit: a, pflash: p, serial: s, qmp: q}]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rf, err := ParseRigFile("fuzz.yaml", data, "/tmp/state")
 		if err != nil {
@@ -383,10 +386,20 @@ func FuzzParseRigFile(f *testing.F) {
 		if rf.Timescale <= 0 || rf.Timescale > 1 || len(rf.Units) == 0 {
 			t.Fatalf("accepted timescale %v with %d units", rf.Timescale, len(rf.Units))
 		}
+		names := map[string]bool{}
 		for _, u := range rf.Units {
 			if u.Name == "" || u.Console.Port == "" {
 				t.Fatalf("accepted unit %+v", u)
 			}
+			names[u.Name] = true
+		}
+		for name := range rf.Sim.Units {
+			if !names[name] {
+				t.Fatalf("accepted sim.units.%s", name)
+			}
+		}
+		if rf.Sim.NVR.Poll < 0 || rf.Sim.NVR.ActivateAfter < 0 {
+			t.Fatalf("accepted negative pacing %+v", rf.Sim.NVR)
 		}
 	})
 }

@@ -3,18 +3,24 @@ package virtual
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"go.yaml.in/yaml/v3"
 )
 
-// The simulator reads the rig file with its own small structs: it is a
-// separate device and must not share the harness's assumptions. It is
-// lenient about keys it does not use (the harness is strict about those)
-// but reports what it does use clearly, naming file:line.
+// The simulator reads the rig file with its own small structs, here and
+// nowhere else: it is a separate device and must not share the harness's
+// assumptions (only the file's notations, harness/notation, are shared).
+// Outside `sim` it is lenient about keys it does not use (the harness is
+// strict about those); the `sim` section is the simulator's alone, so an
+// unknown key there is an error. Problems name file:line.
 
 // RigFile is the simulator's reading of a rig file.
 type RigFile struct {
@@ -68,6 +74,16 @@ type Binding struct {
 	URL       string `yaml:"url"`
 	Channel   int    `yaml:"channel"`
 	ActiveLow bool   `yaml:"active_low"`
+	// PlugAuth is what a smart plug (tasmota, shelly) asks of its clients.
+	PlugAuth `yaml:",inline"`
+}
+
+// PlugAuth is a smart plug binding's credentials: the simulated plug
+// requires the same ones the harness will present.
+type PlugAuth struct {
+	User         string `yaml:"user"`
+	PasswordEnv  string `yaml:"password_env"`
+	PasswordFile string `yaml:"password_file"`
 }
 
 // LEDFile is a unit's LED sensor binding.
@@ -90,6 +106,26 @@ type APIFile struct {
 type SimFile struct {
 	Numato NumatoSim `yaml:"numato"`
 	LCUS   LCUSSim   `yaml:"lcus"`
+	// Units says how named units start out.
+	Units map[string]SimUnit `yaml:"units"`
+	NVR   SimNVR             `yaml:"nvr"`
+}
+
+// SimUnit is `sim.units.<name>`: how a unit starts out.
+type SimUnit struct {
+	// Bricked starts the unit with a corrupt firmware image, so it stops
+	// in its bootloader (needs the flash simulation).
+	Bricked bool `yaml:"bricked"`
+}
+
+// SimNVR is `sim.nvr`: the virtual NVR's pacing, in device time (scaled
+// by the rig's timescale).
+type SimNVR struct {
+	// Poll is the interval between probes of the PoE ports (default 2s).
+	Poll time.Duration `yaml:"poll"`
+	// ActivateAfter is how long a unit must have been seen inactive before
+	// the NVR activates it (default 5s).
+	ActivateAfter time.Duration `yaml:"activate_after"`
 }
 
 // NumatoSim is how the simulated Numato boards answer (unset: defaults).
@@ -125,15 +161,12 @@ func (e *RigFileError) Error() string {
 	return fmt.Sprintf("%s: %s", e.File, e.Msg)
 }
 
-// StateDirEnv overrides the rig file's state_dir.
-const StateDirEnv = "CAMRIG_STATE_DIR"
-
 // reservedNames cannot be unit names: they name other secrets.
 var reservedNames = map[string]bool{"nvr": true}
 
 // LoadRigFile reads and checks a rig file. ${state_dir} is expanded in
-// every path and URL; $CAMRIG_STATE_DIR (or stateDir, if not empty)
-// overrides state_dir; a relative state_dir or profiles is relative to the
+// every path and URL; stateDir, if not empty, else $CAMRIG_STATE_DIR
+// (notation.StateDirEnv) overrides state_dir; a relative state_dir or profiles is relative to the
 // rig file.
 func LoadRigFile(path, stateDir string) (*RigFile, error) {
 	data, err := os.ReadFile(path)
@@ -159,6 +192,9 @@ func ParseRigFile(path string, data []byte, stateDir string) (*RigFile, error) {
 		if i < len(lines) {
 			rf.Units[i].Line = lines[i]
 		}
+	}
+	if err := rf.checkSimKeys(&root); err != nil {
+		return nil, err
 	}
 	if err := rf.resolve(stateDir); err != nil {
 		return nil, err
@@ -203,20 +239,20 @@ func (rf *RigFile) resolve(override string) error {
 	switch {
 	case override != "":
 		rf.StateDir = abs(".", override)
-	case os.Getenv(StateDirEnv) != "":
-		rf.StateDir = abs(".", os.Getenv(StateDirEnv))
+	case os.Getenv(notation.StateDirEnv) != "":
+		rf.StateDir = abs(".", os.Getenv(notation.StateDirEnv))
 	case strings.Contains(rf.StateDir, "${"):
 		return &RigFileError{File: rf.File, Msg: "state_dir must not refer to a variable"}
 	case rf.StateDir != "":
 		rf.StateDir = abs(dir, rf.StateDir)
 	default:
-		return &RigFileError{File: rf.File, Msg: "state_dir is missing (or set " + StateDirEnv + ")"}
+		return &RigFileError{File: rf.File, Msg: "state_dir is missing (or set " + notation.StateDirEnv + ")"}
 	}
 	if rf.Profiles == "" {
 		rf.Profiles = filepath.Join("..", "fixtures", "profiles")
 	}
 	rf.Profiles = abs(dir, rf.Profiles)
-	x := func(s *string) { *s = strings.ReplaceAll(*s, "${state_dir}", rf.StateDir) }
+	x := func(s *string) { *s = strings.ReplaceAll(*s, notation.StateDirVar, rf.StateDir) }
 	if rf.NVR != nil {
 		x(&rf.NVR.API)
 		x(&rf.NVR.PasswordFile)
@@ -228,6 +264,7 @@ func (rf *RigFile) resolve(override string) error {
 			if b != nil {
 				x(&b.Port)
 				x(&b.URL)
+				x(&b.PasswordFile)
 			}
 		}
 		if u.LED != nil {
@@ -343,6 +380,14 @@ func (rf *RigFile) check() error {
 			}
 			claim("numato", l.Port, fmt.Sprintf("%s gpio %d", l.Port, pin), "led")
 		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(rf.Sim.Units)) {
+		if _, ok := names[name]; !ok {
+			bad(0, "sim.units: no unit named %q", name)
+		}
+	}
+	if rf.Sim.NVR.Poll < 0 || rf.Sim.NVR.ActivateAfter < 0 {
+		bad(0, "sim.nvr: poll and activate_after must not be negative")
 	}
 	return errors.Join(errs...)
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual"
 )
 
@@ -138,7 +138,7 @@ func virtualRig(t *testing.T, units string, opts ...virtual.Option) (string, *vi
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(stateDir) })
-	t.Setenv(rig.StateDirEnv, stateDir)
+	t.Setenv(notation.StateDirEnv, stateDir)
 	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n", units)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

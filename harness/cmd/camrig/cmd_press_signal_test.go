@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
@@ -31,7 +32,7 @@ func TestPressChild(t *testing.T) {
 // requested hold would have ended.
 func TestSIGINTMidPressReleasesTheSolenoid(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(virtual.StateDirEnv, dir)
+	t.Setenv(notation.StateDirEnv, dir)
 	rigFile := virtualtest.Relocate(t, simRig, t.TempDir(), 0)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -44,7 +45,7 @@ func TestSIGINTMidPressReleasesTheSolenoid(t *testing.T) {
 
 	var out strings.Builder
 	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPressChild$", "-test.count=1")
-	child.Env = append(os.Environ(), pressChildEnv+"="+rigFile, virtual.StateDirEnv+"="+dir)
+	child.Env = append(os.Environ(), pressChildEnv+"="+rigFile, notation.StateDirEnv+"="+dir)
 	child.Stdout, child.Stderr = &out, &out
 	if err := child.Start(); err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/qemu"
 	"io"
 	"os"
@@ -39,7 +40,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := newFlags("sim --rig R [--state-dir D] [--timescale T]", simAbout, stderr).withRig()
 	var stateDir string
 	var timescale float64
-	f.StringVar(&stateDir, "state-dir", "", "state directory (default: $"+virtual.StateDirEnv+", else the rig file's state_dir)")
+	f.StringVar(&stateDir, "state-dir", "", "state directory (default: $"+notation.StateDirEnv+", else the rig file's state_dir)")
 	f.Float64Var(&timescale, "timescale", 0, "run at this timescale instead of the rig file's (0 < t <= 1)")
 	pos, code, ok := f.parse(args)
 	if !ok {
@@ -53,7 +54,7 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if stateDir != "" {
 		// The harness's reading of the file must agree with the simulator's.
-		if err := os.Setenv(virtual.StateDirEnv, stateDir); err != nil {
+		if err := os.Setenv(notation.StateDirEnv, stateDir); err != nil {
 			fmt.Fprintf(stderr, "camrig sim: %v\n", err)
 			return exitFailed
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
@@ -35,7 +36,7 @@ func (l *lockedBuffer) String() string {
 
 func TestSimRunsUntilCancelledAndCleansUp(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(virtual.StateDirEnv, "")
+	t.Setenv(notation.StateDirEnv, "")
 	// A copy on loopback addresses of its own: other packages' tests run a
 	// simulator of the shipped rig at the same time.
 	rigFile := virtualtest.Relocate(t, simRig, t.TempDir(), 0)
@@ -76,7 +77,7 @@ func TestSimRunsUntilCancelledAndCleansUp(t *testing.T) {
 
 func TestSimExitCodes(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(virtual.StateDirEnv, "")
+	t.Setenv(notation.StateDirEnv, "")
 	t.Setenv(rigEnv, "")
 	data, err := os.ReadFile(simRig)
 	if err != nil {

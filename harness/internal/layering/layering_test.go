@@ -47,7 +47,7 @@ type layer struct {
 var layers = []layer{
 	{name: "foundations", mayImport: []string{"foundations"}, pkgs: []string{
 		"clock", "secret", "timeline", "internal/strictyaml", "internal/digest", "internal/bindcheck", "fwimage", "ymodem",
-		"internal/layering"}},
+		"notation", "internal/layering"}},
 	{name: "devices", mayImport: []string{"foundations", "devices"}, pkgs: []string{
 		"profile", "console", "power", "press", "led", "safety", "uboot", "qemu",
 		"internal/isapihttp", "camera", "nvr"}},
@@ -64,10 +64,11 @@ var layers = []layer{
 var testsMayImport = []string{"rig"}
 
 // sharedWireFormats are the harness packages the simulator may import: byte
-// formats both sides of the wire must agree on. Everything else the
-// simulator re-implements on purpose, so a bug on one side shows on the
-// other.
-var sharedWireFormats = []string{"harness/fwimage"}
+// formats both sides of the wire must agree on, and the notations of the
+// rig and profile files both sides read (a size, ${state_dir}). Everything
+// else the simulator re-implements on purpose, so a bug on one side shows
+// on the other.
+var sharedWireFormats = []string{"harness/fwimage", "harness/notation"}
 
 // pkgImports is one package's direct imports inside the module, paths
 // relative to the module.

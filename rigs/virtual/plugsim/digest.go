@@ -5,6 +5,9 @@ package plugsim
 // random, live for nonceLife, and every nc must grow (a replayed request is
 // refused). A correct answer to an expired nonce gets stale=true, so a
 // client re-authenticates without asking for the password again.
+//
+// It is independent of the harness's Digest client on purpose: the simulated plug checks the harness's answers
+// with its own reading of RFC 7616, so a bug in either side fails a test.
 
 import (
 	"crypto/rand"

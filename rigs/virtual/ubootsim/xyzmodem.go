@@ -1,5 +1,11 @@
 package ubootsim
 
+// The device side of YMODEM/XMODEM, and its CRC-16, are written here on
+// their own, independently of the harness's sender (harness/ymodem), on
+// purpose: a shared implementation would carry one bug to both ends of the
+// wire, and the transfer tests could not see it. lrzsz and Debian's real
+// U-Boot under qemu check both ends against third parties.
+
 import (
 	"context"
 	"hash/crc32"

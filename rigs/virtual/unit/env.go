@@ -59,7 +59,7 @@ func (u *Unit) loadEnv() *bootEnv {
 	if len(e.m) > 0 {
 		return e
 	}
-	loadAddr := u.prof.Flash.LoadAddr
+	loadAddr := uint64(u.prof.Flash.LoadAddr)
 	if loadAddr == 0 {
 		loadAddr = 0x82000000
 	}

@@ -7,13 +7,16 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"go.yaml.in/yaml/v3"
 )
 
-// Profile is what the simulated unit reads from a camera profile
-// (fixtures/profiles/<model>.yaml). It is the device's own reading of the
-// file, deliberately separate from the harness's: keys it does not need
-// are ignored.
+// Profile is what the simulated bench reads from a camera profile
+// (fixtures/profiles/<model>.yaml): the unit itself and the simulators
+// attached to it (its API, the NVR, its flash chip) all take it from here,
+// so each profile is read once. It is the device's own reading of the
+// file, deliberately separate from the harness's (only the notation of
+// sizes, harness/notation, is shared): keys it does not need are ignored.
 type Profile struct {
 	Model       string     `yaml:"model"`
 	ResetButton bool       `yaml:"reset_button"`
@@ -22,6 +25,11 @@ type Profile struct {
 	Bootloader  Bootloader `yaml:"bootloader"`
 	LED         LED        `yaml:"led"`
 	Flash       Flash      `yaml:"flash"`
+	API         API        `yaml:"api"`
+	Lockout     Lockout    `yaml:"lockout"`
+	// NVRSync: the firmware lets an NVR on its PoE port discover and
+	// activate it.
+	NVRSync bool `yaml:"nvr_sync"`
 	// BootScript is relative to the profile file.
 	BootScript string `yaml:"boot_script"`
 
@@ -69,11 +77,42 @@ type LED struct {
 	BlinkHz      float64 `yaml:"blink_hz"`
 }
 
-// Flash is the part of the flash description the bootloader environment
-// needs.
+// Flash is the unit's flash chip: its layout (for the emulated chip) and
+// the RAM address the bootloader loads images to.
 type Flash struct {
-	Chip     string `yaml:"chip"`
-	LoadAddr uint64 `yaml:"load_addr"`
+	// Kind is spi-nor, cfi-nor or mmc; only spi-nor is emulated.
+	Kind      string            `yaml:"kind"`
+	Chip      string            `yaml:"chip"`
+	Size      notation.ByteSize `yaml:"size"`
+	EraseSize notation.ByteSize `yaml:"erase_size"`
+	LoadAddr  notation.ByteSize `yaml:"load_addr"`
+	// Firmware names the partition that holds the firmware image.
+	Firmware   string      `yaml:"firmware"`
+	Partitions []Partition `yaml:"partitions"`
+}
+
+// Partition is one named region of the flash.
+type Partition struct {
+	Name   string            `yaml:"name"`
+	Offset notation.ByteSize `yaml:"offset"`
+	Size   notation.ByteSize `yaml:"size"`
+}
+
+// API is the network side of the firmware.
+type API struct {
+	// Kind is the API the firmware speaks (isapi, or another the
+	// simulator does not serve).
+	Kind string `yaml:"kind"`
+	// NotActivatedStatus is the HTTP status an unactivated unit answers.
+	NotActivatedStatus int    `yaml:"not_activated_status"`
+	User               string `yaml:"user"`
+}
+
+// Lockout is how the firmware locks out guessed passwords.
+type Lockout struct {
+	Attempts int           `yaml:"attempts"`
+	Duration time.Duration `yaml:"duration"`
+	Scope    string        `yaml:"scope"`
 }
 
 // LoadProfile reads a profile file.

@@ -23,6 +23,17 @@ func TestFixtureProfilesLoad(t *testing.T) {
 	if p.Bootloader.InterruptKey != "\x15" || p.Bootloader.Prompt != "HKVS # " || p.Flash.LoadAddr != 0x82000000 {
 		t.Errorf("hikvision bootloader/flash read wrong: %+v %+v", p.Bootloader, p.Flash)
 	}
+	// The simulators beside the unit take their part of the profile from
+	// this one reading too.
+	f := p.Flash
+	if f.Kind != "spi-nor" || f.Size != 16<<20 || f.EraseSize != 64<<10 || f.Firmware != "firmware" ||
+		len(f.Partitions) != 4 || f.Partitions[3] != (Partition{Name: "firmware", Offset: 0x100000, Size: 15 << 20}) {
+		t.Errorf("hikvision flash layout read wrong: %+v", f)
+	}
+	if p.API != (API{Kind: "isapi", NotActivatedStatus: 401, User: "admin"}) || !p.NVRSync ||
+		p.Lockout != (Lockout{Attempts: 7, Duration: 30 * time.Minute, Scope: "ip"}) {
+		t.Errorf("hikvision network side read wrong: %+v %+v nvr_sync %v", p.API, p.Lockout, p.NVRSync)
+	}
 	if p.Holds.PowerOn == nil || p.Holds.PowerOn.Min != 10*time.Second || p.LED.BlinkHz != 4 {
 		t.Errorf("hikvision holds/led read wrong: %+v %+v", p.Holds, p.LED)
 	}

@@ -8,6 +8,11 @@ import (
 	"strings"
 )
 
+// The camera's side of HTTP Digest (RFC 2617, MD5) is written here on its
+// own, independently of the harness's client (harness/internal/isapihttp),
+// on purpose: the simulated camera checks the harness's answers with its
+// own reading of the RFC, so a bug in either side fails a test.
+
 const maxAuthHeader = 4 << 10
 
 // ParseParams parses `name=value, name="quoted value", ...` as found after
