@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
@@ -23,7 +24,7 @@ import (
 // reset.
 func TestSIGKILLMidPressNextCommandReleasesTheSolenoid(t *testing.T) {
 	dir := t.TempDir()
-	t.Setenv(virtual.StateDirEnv, dir)
+	t.Setenv(notation.StateDirEnv, dir)
 	rigFile := virtualtest.Relocate(t, simRig, t.TempDir(), 0)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -79,7 +80,7 @@ func killMidPress(ctx context.Context, t *testing.T, rigFile, stateDir string, p
 	t.Helper()
 	var out strings.Builder
 	child := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestPressChild$", "-test.count=1")
-	child.Env = append(os.Environ(), pressChildEnv+"="+rigFile, virtual.StateDirEnv+"="+stateDir)
+	child.Env = append(os.Environ(), pressChildEnv+"="+rigFile, notation.StateDirEnv+"="+stateDir)
 	child.Stdout, child.Stderr = &out, &out
 	if err := child.Start(); err != nil {
 		t.Fatal(err)
