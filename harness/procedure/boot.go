@@ -56,10 +56,8 @@ func PowerOnBoot(ctx context.Context, u *Unit) (Boot, error) {
 	if err := u.needDrivers("a boot"); err != nil {
 		return Boot{}, err
 	}
-	u.Console.Skip()
-	u.step("power-on", u.Power.String())
-	requested := u.Clock.Now()
-	if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
+	requested, err := powerOn(ctx, u)
+	if err != nil {
 		return Boot{}, err
 	}
 	return AwaitBoot(ctx, u, requested)

@@ -76,6 +76,21 @@ type Boot struct {
 	RebootMarker string `yaml:"reboot_marker"`
 	// RecoveryMarkers appear on the boot after a power cut during a write.
 	RecoveryMarkers []string `yaml:"recovery_markers"`
+	// KernelMarker is the line that ends the bootloader's part of a boot
+	// and starts the kernel's (default DefaultKernelMarker, which every
+	// U-Boot prints).
+	KernelMarker string `yaml:"kernel_marker"`
+}
+
+// DefaultKernelMarker is what U-Boot prints as it jumps to the kernel.
+const DefaultKernelMarker = "Starting kernel"
+
+// Kernel is the profile's kernel marker, or the default.
+func (b Boot) Kernel() string {
+	if b.KernelMarker != "" {
+		return b.KernelMarker
+	}
+	return DefaultKernelMarker
 }
 
 // Bootloader is how to stop autoboot and talk to the bootloader.
