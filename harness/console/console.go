@@ -21,6 +21,8 @@ type Console struct {
 	log  *slog.Logger
 	tr   *Transcript
 	red  redactor
+	// quiet is WithLineQuiet's duration.
+	quiet time.Duration
 
 	// ctx ends when Close starts; it bounds reopening.
 	ctx    context.Context
@@ -77,6 +79,7 @@ func start(ctx context.Context, ep endpoint, baud int, o options) (*Console, err
 		log:       o.log.With("port", ep.name),
 		tr:        newTranscript(ep.name, o),
 		red:       newRedactor(o.secrets),
+		quiet:     o.quiet,
 		port:      p,
 		baud:      baud,
 		openBaud:  baud,

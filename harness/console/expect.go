@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/camrig/camrig/harness/clock"
 )
 
 // Match is what Expect found.
@@ -36,11 +38,19 @@ func (c *Console) Expect(ctx context.Context, patterns ...Pattern) (Match, error
 	defer c.expMu.Unlock()
 	drops0 := c.dropCount()
 	m := newMatcher(patterns, c.cursor)
+	// quiet wakes us when an unfinished line a regular expression matched
+	// into has gone quiet (see Re); armed only then.
+	var quiet clock.Timer
+	defer func() {
+		if quiet != nil {
+			quiet.Stop()
+		}
+	}()
 	for {
 		// Take both wake-up channels before looking, so a chunk or a drop
 		// landing between the look and the wait still wakes us.
 		stateCh, stateErr := c.state(drops0)
-		match, ok, dataCh := c.tryMatch(m)
+		match, ok, dataCh, heldUntil := c.tryMatch(m)
 		if ok {
 			c.recordMatch(patterns[match.Index], match)
 			return match, nil
@@ -48,11 +58,20 @@ func (c *Console) Expect(ctx context.Context, patterns ...Pattern) (Match, error
 		if stateErr != nil {
 			return Match{}, c.expectErr(patterns, stateErr)
 		}
+		var quietC <-chan time.Time
+		if !heldUntil.IsZero() {
+			if quiet != nil {
+				quiet.Stop()
+			}
+			quiet = c.clk.NewTimer(heldUntil.Sub(c.clk.Now()))
+			quietC = quiet.C()
+		}
 		select {
 		case <-dataCh:
 		case <-stateCh:
+		case <-quietC:
 		case <-ctx.Done():
-			if match, ok, _ := c.tryMatch(m); ok {
+			if match, ok, _, _ := c.tryMatch(m); ok {
 				c.recordMatch(patterns[match.Index], match)
 				return match, nil
 			}
@@ -61,15 +80,25 @@ func (c *Console) Expect(ctx context.Context, patterns ...Pattern) (Match, error
 	}
 }
 
-// tryMatch scans what has arrived; on a match it moves the cursor.
-func (c *Console) tryMatch(m *matcher) (Match, bool, <-chan struct{}) {
+// tryMatch scans what has arrived; on a match it moves the cursor. Without
+// one, heldUntil is when the unfinished last line goes quiet if a regular
+// expression is waiting for that (zero otherwise).
+func (c *Console) tryMatch(m *matcher) (_ Match, _ bool, changed <-chan struct{}, heldUntil time.Time) {
+	quietFor := c.lineQuiet()
 	t := c.tr
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	c.catchUpLocked()
-	f, ok := m.scan(t.buf, t.base)
+	quietAt := t.lastAt.Add(quietFor)
+	f, ok, held := m.scan(stream{
+		hay: t.buf, base: t.base, lineStart: t.baseLineStart,
+		gaps: t.gapOffsetsLocked(), quiet: !c.clk.Now().Before(quietAt),
+	})
 	if !ok {
-		return Match{}, false, t.changed
+		if held {
+			return Match{}, false, t.changed, quietAt
+		}
+		return Match{}, false, t.changed, time.Time{}
 	}
 	at := c.clk.Now()
 	if f.end > f.start {
@@ -84,7 +113,22 @@ func (c *Console) tryMatch(m *matcher) (Match, bool, <-chan struct{}) {
 		Offset: f.start,
 	}
 	c.setCursorLocked(f.end)
-	return match, true, t.changed
+	return match, true, t.changed, time.Time{}
+}
+
+// lineQuiet is how long a line must stay silent before a regular
+// expression may match in it without its newline: the configured quiet
+// time, and never less than 20 characters at the line's rate (a slow line
+// pauses longer between bytes).
+func (c *Console) lineQuiet() time.Duration {
+	c.mu.Lock()
+	baud := c.baud
+	c.mu.Unlock()
+	q := c.quiet
+	if baud > 0 {
+		q = max(q, 20*10*time.Second/time.Duration(baud))
+	}
+	return q
 }
 
 // catchUpLocked moves a cursor that fell behind the memory window (nobody

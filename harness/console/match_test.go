@@ -8,15 +8,19 @@ import (
 )
 
 // feed runs a matcher over chunks the way the console does: each chunk
-// appended, then a scan of everything after the cursor.
+// appended, then a scan of everything after the cursor; once all have
+// arrived, the stream goes quiet and it scans once more.
 func feed(pats []Pattern, chunks []string) (found, string, bool) {
 	m := newMatcher(pats, 0)
 	var buf []byte
 	for _, c := range chunks {
 		buf = append(buf, c...)
-		if f, ok := m.scan(buf, 0); ok {
+		if f, ok, _ := m.scan(stream{hay: buf, lineStart: true}); ok {
 			return f, string(buf[f.start:f.end]), true
 		}
+	}
+	if f, ok, _ := m.scan(stream{hay: buf, lineStart: true, quiet: true}); ok {
+		return f, string(buf[f.start:f.end]), true
 	}
 	return found{}, "", false
 }
@@ -75,7 +79,7 @@ func TestMatcherResumesWithoutRescanning(t *testing.T) {
 	var buf []byte
 	for i := 0; i < 2000; i++ {
 		buf = append(buf, "boot line without the marker\n"...)
-		if _, ok := m.scan(buf, 0); ok {
+		if _, ok, _ := m.scan(stream{hay: buf, lineStart: true}); ok {
 			t.Fatal("false match")
 		}
 	}
@@ -106,6 +110,8 @@ func FuzzMatcher(f *testing.F) {
 	f.Add([]byte("U-Boot\r\nHit any key\r\n=> "), []byte("=> "), "key", uint8(3))
 	f.Add([]byte("\x00\xff\xfe\x00ok"), []byte("\x00o"), `\x00+`, uint8(1))
 	f.Add([]byte("aaaab"), []byte("aab"), `^a*b$`, uint8(2))
+	f.Add([]byte("Linux version 3.18.20-hisi_v500 (gcc)\r\n"), []byte("3.18"), `Linux version (\S+)`, uint8(4))
+	f.Add([]byte("xx\nab\r\nab"), []byte("b"), `^ab$`, uint8(1))
 	f.Fuzz(func(t *testing.T, stream, lit []byte, expr string, step uint8) {
 		if len(lit) == 0 {
 			return
@@ -134,6 +140,15 @@ func FuzzMatcher(f *testing.F) {
 		if f, text, ok := feed(pats, chunks); ok {
 			if f.start < 0 || f.end > int64(len(stream)) || text != string(stream[f.start:f.end]) {
 				t.Fatalf("bad match %+v", f)
+			}
+		}
+		// A regex that cannot span lines sees, read by read, what it sees
+		// in the whole stream at once: where reads end changes nothing.
+		if len(pats) == 2 && !pats[1].multiLine && len(stream) < ReLookback {
+			got, _, gotOK := feed(pats[1:], chunks)
+			want, _, wantOK := feed(pats[1:], []string{string(stream)})
+			if gotOK != wantOK || got.start != want.start || got.end != want.end || strings.Join(got.groups, "|") != strings.Join(want.groups, "|") {
+				t.Fatalf("read by read %+v (%v), at once %+v (%v)", got, gotOK, want, wantOK)
 			}
 		}
 	})

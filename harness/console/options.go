@@ -2,6 +2,7 @@ package console
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/secret"
@@ -21,11 +22,18 @@ type options struct {
 	log     *slog.Logger
 	dir     string
 	window  int
+	quiet   time.Duration
 	secrets []secret.Secret
 }
 
+// DefaultLineQuiet is how long an unfinished line must stay silent before
+// a regular expression may match in it (a prompt has no newline). USB
+// serial adapters hand over a slow trickle of bytes every 16 ms; this is
+// well above that.
+const DefaultLineQuiet = 50 * time.Millisecond
+
 func buildOptions(opts []Option) options {
-	o := options{clk: clock.Real{}, window: DefaultWindow}
+	o := options{clk: clock.Real{}, window: DefaultWindow, quiet: DefaultLineQuiet}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -57,6 +65,17 @@ func WithWindow(bytes int) Option {
 	return func(o *options) {
 		if bytes > 0 {
 			o.window = bytes
+		}
+	}
+}
+
+// WithLineQuiet sets how long an unfinished line must stay silent before a
+// regular expression may match in it (default DefaultLineQuiet; see Re).
+// Literals are unaffected: they match as their last byte arrives.
+func WithLineQuiet(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.quiet = d
 		}
 	}
 }

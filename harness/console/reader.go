@@ -44,6 +44,7 @@ func (c *Console) dropped(p Port, err error) {
 	c.drops++
 	c.changedLocked()
 	c.mu.Unlock()
+	c.tr.gapDown(now)
 	p.Close()
 	c.log.Warn("console disconnected; will reopen when the port returns", "err", err)
 	c.markAt(now, "disconnected", err.Error(), nil)
@@ -66,6 +67,7 @@ func (c *Console) reconnected(p Port) bool {
 	c.connErr = nil
 	c.changedLocked()
 	c.mu.Unlock()
+	c.tr.gapUp(c.clk.Now())
 	if baudErr != nil {
 		c.log.Error("console reopened but could not restore its baud rate", "baud", c.baud, "err", baudErr)
 	}

@@ -32,6 +32,21 @@ type Transcript struct {
 	keepFrom int64
 	red      redactor
 	log      *slog.Logger
+	// lastAt is when the newest chunk arrived (zero: none yet).
+	lastAt time.Time
+	// baseLineStart: the byte at base starts a line (base is 0, or the
+	// last byte spilled was a newline).
+	baseLineStart bool
+	// gaps are the port's disconnections, in stream order.
+	gaps []Gap
+}
+
+// Gap is a disconnection of the console's port: bytes from Offset on
+// arrived after the port reopened; whatever the unit said while it was
+// away is lost. Up is zero while the port is still away.
+type Gap struct {
+	Offset   int64
+	Down, Up time.Time
 }
 
 // mark is the arrival time of the chunk starting at off.
@@ -49,13 +64,14 @@ type Chunk struct {
 
 func newTranscript(name string, o options) *Transcript {
 	return &Transcript{
-		name:     name,
-		window:   o.window,
-		changed:  make(chan struct{}),
-		dir:      o.dir,
-		keepFrom: math.MaxInt64,
-		red:      newRedactor(o.secrets),
-		log:      o.log,
+		name:          name,
+		window:        o.window,
+		changed:       make(chan struct{}),
+		dir:           o.dir,
+		keepFrom:      math.MaxInt64,
+		baseLineStart: true,
+		red:           newRedactor(o.secrets),
+		log:           o.log,
 	}
 }
 
@@ -68,6 +84,7 @@ func (t *Transcript) append(at time.Time, p []byte) {
 	defer t.mu.Unlock()
 	t.marks = append(t.marks, mark{off: t.base + int64(len(t.buf)), at: at})
 	t.buf = append(t.buf, p...)
+	t.lastAt = at
 	if len(t.buf) > t.window && !t.noSpill {
 		t.maybeSpillLocked()
 	}
@@ -121,8 +138,50 @@ func (t *Transcript) spillLocked(n int) {
 		keep = t.marks[k-1:]
 	}
 	t.marks = append(t.marks[:0], keep...)
+	t.baseLineStart = t.buf[n-1] == '\n'
 	t.buf = t.buf[:copy(t.buf, t.buf[n:])]
 	t.base = cut
+}
+
+// gapDown records that the port was lost at at: bytes arriving from now on
+// are not the continuation of those before. Drops with nothing received
+// in between are one gap.
+func (t *Transcript) gapDown(at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	end := t.base + int64(len(t.buf))
+	if n := len(t.gaps); n > 0 && t.gaps[n-1].Offset == end {
+		t.gaps[n-1].Up = time.Time{}
+		return
+	}
+	t.gaps = append(t.gaps, Gap{Offset: end, Down: at})
+}
+
+// gapUp records that the port came back at at.
+func (t *Transcript) gapUp(at time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if n := len(t.gaps); n > 0 {
+		t.gaps[n-1].Up = at
+	}
+}
+
+// Gaps lists the port's disconnections so far, in stream order.
+func (t *Transcript) Gaps() []Gap {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Gap(nil), t.gaps...)
+}
+
+// gapOffsetsLocked are the offsets of the gaps a scan of memory can meet.
+func (t *Transcript) gapOffsetsLocked() []int64 {
+	var out []int64
+	for _, g := range t.gaps {
+		if g.Offset >= t.base {
+			out = append(out, g.Offset)
+		}
+	}
+	return out
 }
 
 // Len is the number of bytes received so far.
