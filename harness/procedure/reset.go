@@ -37,17 +37,20 @@ type ResetOptions struct {
 	Booted bool
 }
 
-func (u *Unit) needPress(w *profile.Window, what string) error {
+// press is how the unit is pressed for a hold (profile.Holds.Press, the
+// one function the rig check uses too), or why it cannot be.
+func (u *Unit) press(kind profile.HoldKind, what string) (profile.Press, error) {
 	if err := u.needDrivers("a " + what); err != nil {
-		return err
+		return profile.Press{}, err
 	}
-	if w == nil {
-		return fmt.Errorf("%s (%s): %w: %s", u.Name, u.Profile.Model, ErrNoButton, what)
+	p, ok := u.Profile.Holds.Press(kind, u.LED != nil)
+	if !ok {
+		return p, fmt.Errorf("%s (%s): %w: %s", u.Name, u.Profile.Model, ErrNoButton, what)
 	}
 	if u.Press == nil {
-		return fmt.Errorf("%s: no solenoid wired (rig file: press)", u.Name)
+		return p, fmt.Errorf("%s: no solenoid wired (rig file: press)", u.Name)
 	}
-	return nil
+	return p, nil
 }
 
 func (u *Unit) bootFirst(ctx context.Context, o ResetOptions) (Boot, error) {
@@ -62,23 +65,23 @@ func (u *Unit) bootFirst(ctx context.Context, o ResetOptions) (Boot, error) {
 // path. Models that say release_on_led are released as soon as the status
 // LED starts flashing (never later than the window's max).
 func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
-	w := u.Profile.Holds.Factory
-	if err := u.needPress(w, "factory hold"); err != nil {
+	p, err := u.press(profile.FactoryHold, "factory hold")
+	if err != nil {
 		return Reset{}, err
 	}
+	w := p.Window
 	var r Reset
-	var err error
 	if r.Before, err = u.bootFirst(ctx, o); err != nil {
 		return r, err
 	}
 	u.Console.Skip()
-	if u.Profile.Holds.ReleaseOnLED && u.LED != nil {
-		u.step("factory-hold", fmt.Sprintf("hold until the LED starts flashing (max %v)", w.Max))
+	if p.UntilLED {
+		u.step("factory-hold", fmt.Sprintf("hold until the LED starts flashing (max %v)", p.Longest))
 		// Released on the LED's first change after the press began: the
 		// vendor's "release when the LED starts flashing". Telling a blink
 		// from a power cycle takes two whole periods, longer than a scaled
 		// window allows; the first change is what a person reacts to.
-		r.Press, err = u.Press.PressUntil(ctx, u.D(w.Max), func(ctx context.Context) error {
+		r.Press, err = u.Press.PressUntil(ctx, u.D(p.Longest), func(ctx context.Context) error {
 			e, err := u.LED.WaitEdge(ctx, u.Clock.Now())
 			r.LEDEdge = e
 			return err
@@ -91,8 +94,8 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
 		}
 	} else {
-		u.step("factory-hold", fmt.Sprintf("hold %v", w.Hold))
-		r.Press, err = u.Press.Press(ctx, u.D(w.Hold))
+		u.step("factory-hold", fmt.Sprintf("hold %v", p.Longest))
+		r.Press, err = u.Press.Press(ctx, u.D(p.Longest))
 	}
 	if err != nil {
 		return r, fmt.Errorf("%s: factory hold: %w", u.Name, err)
@@ -117,25 +120,24 @@ func awaitFactoryBoot(ctx context.Context, u *Unit, since time.Time) (Boot, erro
 // RebootHold presses for the profile's reboot hold: the unit must restart
 // (reboot marker, then ready) without a factory reset.
 func RebootHold(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
-	w := u.Profile.Holds.Reboot
-	if err := u.needPress(w, "reboot hold"); err != nil {
+	p, err := u.press(profile.RebootHold, "reboot hold")
+	if err != nil {
 		return Reset{}, err
 	}
 	var r Reset
-	var err error
 	if r.Before, err = u.bootFirst(ctx, o); err != nil {
 		return r, err
 	}
 	u.Console.Skip()
-	u.step("reboot-hold", fmt.Sprintf("hold %v", w.Hold))
-	if r.Press, err = u.Press.Press(ctx, u.D(w.Hold)); err != nil {
+	u.step("reboot-hold", fmt.Sprintf("hold %v", p.Longest))
+	if r.Press, err = u.Press.Press(ctx, u.D(p.Longest)); err != nil {
 		return r, fmt.Errorf("%s: reboot hold: %w", u.Name, err)
 	}
 	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
 		return r, err
 	}
 	if r.After.Has("factory") {
-		return r, fmt.Errorf("%s: a reboot hold of %v factory-reset the unit", u.Name, w.Hold)
+		return r, fmt.Errorf("%s: a reboot hold of %v factory-reset the unit", u.Name, p.Longest)
 	}
 	return r, nil
 }
@@ -144,10 +146,11 @@ func RebootHold(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 // keep holding": the press starts with the unit off, power comes on during
 // the hold, and the hold goes on for the profile's power_on window.
 func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
-	w := u.Profile.Holds.PowerOn
-	if err := u.needPress(w, "power-on hold"); err != nil {
+	p, err := u.press(profile.PowerOnHold, "power-on hold")
+	if err != nil {
 		return Reset{}, err
 	}
+	w := p.Window
 	var r Reset
 	if err := PowerOff(ctx, u); err != nil {
 		return r, err
@@ -159,9 +162,10 @@ func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
 	var poweredAt time.Time
 	u.step("power-on-hold", fmt.Sprintf("press, power on, keep holding %v", w.Hold))
 	// The condition powers the unit on, then holds for the window: the
-	// solenoid's own machinery releases afterwards, on every path. Its
-	// maximum leaves as long again for the power-on itself.
-	rec, err := u.Press.PressUntil(ctx, 2*u.D(w.Hold), func(ctx context.Context) error {
+	// solenoid's own machinery releases afterwards, on every path, at
+	// p.Longest at the latest (the hold plus an allowance for the
+	// power-on itself).
+	rec, err := u.Press.PressUntil(ctx, u.D(p.Longest), func(ctx context.Context) error {
 		// The boot starts when power on is requested, as in PowerOnBoot.
 		poweredAt = u.Clock.Now()
 		if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {

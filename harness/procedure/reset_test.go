@@ -3,6 +3,7 @@ package procedure_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -10,8 +11,11 @@ import (
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console/consoletest"
+	"github.com/camrig/camrig/harness/led"
+	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/press/presstest"
 	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/profile"
 )
 
 // buttonUnit is a fake unit whose console reacts to power and to the
@@ -141,5 +145,83 @@ func TestPowerOutageKeepsTheUnit(t *testing.T) {
 	}
 	if out.Off != 100*time.Millisecond || out.After.Has("factory") {
 		t.Fatalf("outage = %+v", out)
+	}
+}
+
+// darkLED is an LED that never changes.
+type darkLED struct{}
+
+func (darkLED) WaitFor(ctx context.Context, _ led.Kind) (led.State, error) {
+	<-ctx.Done()
+	return led.State{}, context.Cause(ctx)
+}
+
+func (darkLED) WaitEdge(ctx context.Context, _ time.Time) (led.Edge, error) {
+	<-ctx.Done()
+	return led.Edge{}, context.Cause(ctx)
+}
+
+func (darkLED) State() led.State { return led.State{} }
+
+// Each procedure asks the solenoid for exactly the longest press
+// profile.Holds.Press gives, the figure rig.Load checks max_hold against: a
+// solenoid limited to that figure takes the press, one a millisecond
+// shorter refuses it before anything moves.
+func TestProceduresPressNoLongerThanTheRigCheckAllows(t *testing.T) {
+	factory := func(ctx context.Context, u *procedure.Unit) error {
+		_, err := procedure.FactoryReset(ctx, u, procedure.ResetOptions{})
+		return err
+	}
+	cases := []struct {
+		name, model string
+		kind        profile.HoldKind
+		led         bool
+		run         func(ctx context.Context, u *procedure.Unit) error
+	}{
+		{"reboot hold", "blink", profile.RebootHold, false, func(ctx context.Context, u *procedure.Unit) error {
+			_, err := procedure.RebootHold(ctx, u, procedure.ResetOptions{})
+			return err
+		}},
+		{"factory hold", "blink", profile.FactoryHold, false, factory},
+		{"factory hold released on the LED", "hikvision-ds2cd", profile.FactoryHold, true, factory},
+		{"factory hold of an LED model without an LED", "hikvision-ds2cd", profile.FactoryHold, false, factory},
+		{"power-on hold", "hikvision-ds2cd", profile.PowerOnHold, false, func(ctx context.Context, u *procedure.Unit) error {
+			_, err := procedure.PowerOnHold(ctx, u)
+			return err
+		}},
+	}
+	for _, tc := range cases {
+		for _, short := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/short=%v", tc.name, short), func(t *testing.T) {
+				b := newButtonUnit(t, tc.model)
+				if tc.led {
+					b.LED = darkLED{}
+				}
+				p, ok := b.Profile.Holds.Press(tc.kind, tc.led)
+				if !ok || p.UntilLED != tc.led {
+					t.Fatalf("press plan = %+v, %v", p, ok)
+				}
+				longest := b.D(p.Longest)
+				b.press.MaxHold = longest
+				if short {
+					b.press.MaxHold -= time.Millisecond
+				}
+				err := tc.run(context.Background(), b.Unit)
+				recs := b.press.Records()
+				if short {
+					if !errors.Is(err, press.ErrHoldTooLong) || len(recs) != 0 {
+						t.Fatalf("limit %v: err = %v, presses %+v; want the press refused", b.press.MaxHold, err, recs)
+					}
+					return
+				}
+				if len(recs) != 1 || recs[0].Requested != longest {
+					t.Fatalf("presses %+v, want one asking for %v", recs, longest)
+				}
+				// The dark LED never flashes: that press ends at its max.
+				if errors.Is(err, press.ErrHoldTooLong) || (err != nil && !tc.led) {
+					t.Fatalf("err = %v", err)
+				}
+			})
+		}
 	}
 }

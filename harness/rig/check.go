@@ -52,7 +52,7 @@ func checkUnit(p *problems, i int, fu *fileUnit, virtual, haveNVR bool, profiles
 	if fu.Press != nil {
 		u.Press = checkPower(p, at(base, "press"), fu.Press, true, virtual)
 		if prof != nil && u.Press.MaxHold > 0 {
-			checkHolds(p, at(base, "press", "max_hold"), u.Press, prof)
+			checkHolds(p, at(base, "press", "max_hold"), u.Press, prof, fu.LED != nil)
 		}
 	}
 	if fu.LED != nil {
@@ -100,17 +100,25 @@ func checkProfile(p *problems, path []string, model string, profiles *profileCac
 	return nil
 }
 
-// checkHolds refuses a solenoid limit shorter than a hold the profile asks
-// for: the run would fail halfway through a reset, so say it now.
-func checkHolds(p *problems, path []string, press *power.Config, prof *profile.Profile) {
-	windows := []struct {
-		name string
-		w    *profile.Window
-	}{{"reboot", prof.Holds.Reboot}, {"factory", prof.Holds.Factory}, {"power_on", prof.Holds.PowerOn}}
-	for _, w := range windows {
-		if w.w != nil && w.w.Hold > press.MaxHold {
-			p.add(path, "max_hold %v is shorter than profile %s's %s hold of %v", press.MaxHold, prof.Model, w.name, w.w.Hold)
+// checkHolds refuses a solenoid limit shorter than the longest press a
+// procedure will ask for one of the profile's holds (profile.Holds.Press,
+// which the procedures press by): the run would fail halfway through a
+// reset, so say it now. ledWired: the unit binds an LED sensor, so a model
+// that releases on the LED holds up to its window's max.
+func checkHolds(p *problems, path []string, press *power.Config, prof *profile.Profile, ledWired bool) {
+	for _, kind := range profile.HoldKinds {
+		hp, ok := prof.Holds.Press(kind, ledWired)
+		if !ok || hp.Longest <= press.MaxHold {
+			continue
 		}
+		how := fmt.Sprintf("hold of %v", hp.Longest)
+		switch {
+		case hp.UntilLED:
+			how = fmt.Sprintf("hold, released when the LED starts flashing, of up to %v (the window's max)", hp.Longest)
+		case kind == profile.PowerOnHold:
+			how = fmt.Sprintf("hold of up to %v (up to %v for power to come on, then %v)", hp.Longest, hp.Longest-hp.Window.Hold, hp.Window.Hold)
+		}
+		p.add(path, "max_hold %v is shorter than profile %s's %s %s", press.MaxHold, prof.Model, kind, how)
 	}
 }
 

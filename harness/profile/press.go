@@ -1,0 +1,66 @@
+package profile
+
+import "time"
+
+// HoldKind names one of the reset-button holds a profile documents.
+type HoldKind string
+
+// The holds, named as in the profile's holds section.
+const (
+	RebootHold  HoldKind = "reboot"
+	FactoryHold HoldKind = "factory"
+	PowerOnHold HoldKind = "power_on"
+)
+
+// HoldKinds lists every hold, in the order a profile documents them.
+var HoldKinds = []HoldKind{RebootHold, FactoryHold, PowerOnHold}
+
+// Press is how a procedure presses the button for one hold, in profile
+// time (the caller scales it by the rig's timescale).
+type Press struct {
+	Kind   HoldKind
+	Window Window
+	// UntilLED: the press ends at the status LED's first change after it
+	// began (the vendor's "release when the LED starts flashing"), and at
+	// Longest at the latest. Otherwise it lasts Window.Hold, or, for the
+	// power-on variant, until power is on and then Window.Hold.
+	UntilLED bool
+	// Longest is the longest the solenoid stays energised: the most a
+	// procedure asks of the rig's max_hold for this hold.
+	Longest time.Duration
+}
+
+// Press says how a procedure presses for hold kind on a unit of this model
+// (ok false: the model has no such hold). ledWired says whether the unit's
+// rig binds an LED sensor: a model that releases on the LED can only do so
+// with one, and holds the documented time without.
+//
+// It is the one place the longest press is decided: the procedures press
+// by it, and rig.Load refuses a max_hold shorter than its Longest, so a
+// too-short max_hold is a load error at its line, not a failure mid-suite.
+func (h Holds) Press(kind HoldKind, ledWired bool) (Press, bool) {
+	var w *Window
+	switch kind {
+	case RebootHold:
+		w = h.Reboot
+	case FactoryHold:
+		w = h.Factory
+	case PowerOnHold:
+		w = h.PowerOn
+	}
+	if w == nil {
+		return Press{}, false
+	}
+	p := Press{Kind: kind, Window: *w, Longest: w.Hold}
+	switch {
+	case kind == FactoryHold && h.ReleaseOnLED && ledWired:
+		// Released on the LED, or at the window's max if it never changes.
+		p.UntilLED, p.Longest = true, w.Max
+	case kind == PowerOnHold:
+		// The press starts with the unit off and holds through power-on
+		// before the hold proper: the power-on itself is allowed as long
+		// again as the hold (a relay or a plug answers within it).
+		p.Longest = 2 * w.Hold
+	}
+	return p, true
+}

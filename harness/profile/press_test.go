@@ -1,0 +1,67 @@
+package profile_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/profile"
+)
+
+func TestHoldsPress(t *testing.T) {
+	s := time.Second
+	factory := &profile.Window{Hold: 12 * s, Min: 10 * s, Max: 30 * s}
+	powerOn := &profile.Window{Hold: 12 * s, Min: 10 * s, Max: 15 * s}
+	reboot := &profile.Window{Hold: 5 * s, Min: 3 * s, Max: 10 * s}
+	hik := profile.Holds{Factory: factory, ReleaseOnLED: true, PowerOn: powerOn}
+	plain := profile.Holds{Reboot: reboot, Factory: factory}
+	cases := []struct {
+		name     string
+		holds    profile.Holds
+		kind     profile.HoldKind
+		led      bool
+		ok       bool
+		longest  time.Duration
+		untilLED bool
+	}{
+		{"fixed reboot hold", plain, profile.RebootHold, false, true, 5 * s, false},
+		{"fixed factory hold", plain, profile.FactoryHold, false, true, 12 * s, false},
+		{"an LED does not change a fixed hold", plain, profile.FactoryHold, true, true, 12 * s, false},
+		{"released on the LED: up to the window's max", hik, profile.FactoryHold, true, true, 30 * s, true},
+		{"release_on_led without an LED: the documented hold", hik, profile.FactoryHold, false, true, 12 * s, false},
+		{"power-on variant: through power-on, then the hold", hik, profile.PowerOnHold, false, true, 24 * s, false},
+		{"power-on variant with an LED", hik, profile.PowerOnHold, true, true, 24 * s, false},
+		{"no such hold", hik, profile.RebootHold, true, false, 0, false},
+		{"no button at all", profile.Holds{}, profile.FactoryHold, false, false, 0, false},
+		{"unknown kind", plain, profile.HoldKind("long"), false, false, 0, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, ok := c.holds.Press(c.kind, c.led)
+			if ok != c.ok || p.Longest != c.longest || p.UntilLED != c.untilLED {
+				t.Fatalf("Press(%s, led %v) = %+v, %v; want longest %v, until LED %v, ok %v",
+					c.kind, c.led, p, ok, c.longest, c.untilLED, c.ok)
+			}
+			if ok && (p.Kind != c.kind || p.Longest < p.Window.Hold) {
+				t.Fatalf("Press(%s) = %+v", c.kind, p)
+			}
+		})
+	}
+}
+
+// The shipped Hikvision profile is the one that needs more than its
+// documented holds: 30 s on the LED, 24 s for the power-on variant.
+func TestShippedHikvisionLongestPresses(t *testing.T) {
+	p, err := profile.LoadModel("../../fixtures/profiles", "hikvision-ds2cd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	longest := time.Duration(0)
+	for _, k := range profile.HoldKinds {
+		if hp, ok := p.Holds.Press(k, true); ok {
+			longest = max(longest, hp.Longest)
+		}
+	}
+	if longest != 30*time.Second {
+		t.Fatalf("longest press with an LED = %v, want the factory window's max of 30s", longest)
+	}
+}
