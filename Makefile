@@ -8,7 +8,7 @@ PROCS ?= 3
 DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps run test vet fmt-check tidy-check lint bench fuzz clean sim
+.PHONY: all deps run gate test vet fmt-check tidy-check lint bench fuzz clean sim
 
 all: test
 
@@ -29,7 +29,15 @@ run:
 	@mkdir -p $(OUT)
 	$(GO) tool ginkgo -p --procs=$(PROCS) --output-dir=$(OUT) \
 		--json-report=report.json \
-		--label-filter='!slow' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
+		--label-filter='!slow && !soak && !random-cut' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
+
+## gate: the nightly release gate: every label (slow, soak and faults too),
+## no retries, JUnit for CI in $(OUT)/junit.xml; exits non-zero on any failure
+## and its last line names the failed unit/spec pairs.
+gate:
+	@mkdir -p $(OUT)
+	$(GO) tool ginkgo -p --procs=$(PROCS) --output-dir=$(OUT) --flake-attempts=0 \
+		--json-report=report.json ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
 
 ## sim: start the virtual rig in the foreground (Ctrl-C stops it and cleans up).
 sim:

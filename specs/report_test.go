@@ -24,6 +24,7 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 		fmt.Fprintf(os.Stderr, "camrig: writing the JUnit report: %v\n", err)
 	}
 	lines := map[string][]string{}
+	var failed []string
 	for _, s := range r.SpecReports {
 		unit := reports.Unit(s)
 		if unit == "" || s.LeafNodeType != types.NodeTypeIt {
@@ -35,6 +36,7 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 		}
 		if s.State.Is(types.SpecStateFailureStates) {
 			detail = s.LeafNodeText + ": " + reports.Sentence(s.Failure.Message)
+			failed = append(failed, unit+": "+s.LeafNodeText)
 		}
 		lines[unit] = append(lines[unit], fmt.Sprintf("%-7s %s", strings.ToUpper(s.State.String()), detail))
 	}
@@ -48,6 +50,12 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 		for _, l := range lines[u] {
 			fmt.Printf("  %-6s %s\n", u, l)
 		}
+	}
+	// The gate's last word: which unit failed which spec, or that none did.
+	if len(failed) == 0 {
+		fmt.Printf("camrig: no failures on rig %s\n", theRig.Name)
+	} else {
+		fmt.Printf("camrig: %d failed on rig %s: %s\n", len(failed), theRig.Name, strings.Join(failed, "; "))
 	}
 })
 
