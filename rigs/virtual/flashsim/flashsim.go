@@ -67,6 +67,8 @@ type Chip struct {
 	mu  sync.Mutex // held for a whole operation
 	f   *os.File
 	mem []byte
+	// dropLastPage is the drops_last_page defect (SetDropsLastPage).
+	dropLastPage bool
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -176,6 +178,9 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		if err := pc.step(c.g.PageProgram); err != nil {
 			return fmt.Errorf("flashsim: program %#x+%#x stopped at %#x after %d bytes: %w", off, len(p), at, done, err)
 		}
+		if c.dropLastPage && done+n == len(p) {
+			break // the defect: reported as written, never programmed
+		}
 		page := c.mem[at : at+n]
 		for i := range page {
 			page[i] &= p[done+i]
@@ -186,6 +191,15 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		done += n
 	}
 	return nil
+}
+
+// SetDropsLastPage switches the drops_last_page defect: from now on each
+// Program leaves its last page untouched and still reports success, as a
+// driver that loses the final page-program command would.
+func (c *Chip) SetDropsLastPage(on bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropLastPage = on
 }
 
 // Close interrupts an operation in progress (a power cut) and releases the

@@ -245,3 +245,29 @@ func TestTimingIsModelled(t *testing.T) {
 		t.Errorf("40 page programs took %v, model says 10 ms", d)
 	}
 }
+
+// drops_last_page: a write across pages reports success with its last
+// (partial) page still erased; everything before it is written.
+func TestDropsLastPage(t *testing.T) {
+	ctx := context.Background()
+	data := bytes.Repeat([]byte{0x5A}, 3*256+100) // pages at 0x100..0x3ff and 100 bytes more
+	for _, on := range []bool{false, true} {
+		c, _ := open(t, small)
+		c.SetDropsLastPage(on)
+		if err := c.Program(ctx, 0x100, data); err != nil {
+			t.Fatal(err)
+		}
+		got := read(t, c, 0x100, len(data))
+		lastPage := got[3*256:]
+		if !bytes.Equal(got[:3*256], data[:3*256]) {
+			t.Fatalf("defect %v: the pages before the last differ", on)
+		}
+		wantLast := data[3*256:]
+		if on {
+			wantLast = bytes.Repeat([]byte{0xFF}, 100)
+		}
+		if !bytes.Equal(lastPage, wantLast) {
+			t.Fatalf("defect %v: last page % x, want % x", on, lastPage[:4], wantLast[:4])
+		}
+	}
+}

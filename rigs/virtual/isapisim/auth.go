@@ -58,9 +58,10 @@ func (u *unit) authenticate(w http.ResponseWriter, r *http.Request) (string, boo
 	}
 	user := p["username"]
 	key := u.lockKey(r, user)
-	if v := u.lock.check(key); v.locked {
+	locked := u.lock.check(key)
+	if locked.locked && !u.cfg.Defects.AcceptsPasswordWhileLocked {
 		// The right password is refused too, and the try is not counted.
-		u.unauthorized(w, r, v, true, false)
+		u.unauthorized(w, r, locked, true, false)
 		return "", false
 	}
 	if p["uri"] != r.RequestURI {
@@ -89,6 +90,11 @@ func (u *unit) authenticate(w http.ResponseWriter, r *http.Request) (string, boo
 		want = wire.Response(rec.HA1, p["nonce"], p["nc"], p["cnonce"], p["qop"], r.Method, p["uri"])
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(p["response"])) != 1 {
+		if locked.locked {
+			// The defective path: still locked for a wrong password.
+			u.unauthorized(w, r, locked, true, false)
+			return "", false
+		}
 		v := u.lock.fail(key)
 		u.log.Info("isapi: failed login", "user", user, "from", remoteIP(r), "locked", v.locked)
 		u.unauthorized(w, r, v, true, false)

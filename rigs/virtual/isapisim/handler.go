@@ -39,13 +39,31 @@ type unit struct {
 
 func newUnit(s *Server, h device.Host) *unit {
 	c := &s.cfg
+	attempts, lockDur := lockFor(c)
 	return &unit{
 		srv: s, cfg: c, h: h, st: h.Config(), log: c.Log.With("unit", h.Name()),
-		lock:    newLockout(c.LockoutAttempts, time.Duration(float64(c.LockoutDuration)*c.Timescale), c.Now),
+		lock:    newLockout(attempts, lockDur, c.Now),
 		actions: make(chan action, 1),
 		nonces:  &wire.Nonces{Now: c.Now},
 	}
 }
+
+// lockFor is how long (real time) a lockout lasts, and how many failures
+// set it, as the defects leave them.
+func lockFor(c *Config) (attempts int, d time.Duration) {
+	attempts, d = c.LockoutAttempts, time.Duration(float64(c.LockoutDuration)*c.Timescale)
+	if c.Defects.NoLockout {
+		attempts = 0
+	}
+	if c.Defects.LockoutNeverExpires {
+		d = neverUnlocks
+	}
+	return attempts, d
+}
+
+// neverUnlocks is the lock of an API whose lockout never expires: longer
+// than any run (the lockout lives in RAM; a restart clears it).
+const neverUnlocks = 1000 * time.Hour
 
 func (u *unit) activated() bool {
 	v, _ := u.st.Get(KeyActivated)

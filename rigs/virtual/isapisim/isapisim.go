@@ -73,6 +73,23 @@ type Config struct {
 	Log *slog.Logger
 	// OnListen is called with the bound address each time the API comes up.
 	OnListen func(net.Addr)
+	// Defects are faults to play (the rig file's sim.units.<name>.defects).
+	Defects Defects
+}
+
+// Defects are faults the API can be built with, so the specs that exist to
+// catch them can be shown failing. The zero value is a sound API.
+type Defects struct {
+	// NeverServes: the unit comes up but its API never listens.
+	NeverServes bool
+	// NoLockout: failed logins are never counted.
+	NoLockout bool
+	// LockoutNeverExpires: a lock, once set, stays until the unit
+	// restarts.
+	LockoutNeverExpires bool
+	// AcceptsPasswordWhileLocked: the right password gets in while the
+	// source is locked (userCheck still reports the lock).
+	AcceptsPasswordWhileLocked bool
 }
 
 // Server is one unit's API; Run is its device.Service.
@@ -150,6 +167,10 @@ type action struct {
 // host's Reboot/FactoryReset may block until the service has returned only
 // if it cancels ctx first.
 func (s *Server) Run(ctx context.Context, h device.Host) error {
+	if s.cfg.Defects.NeverServes {
+		<-ctx.Done()
+		return nil
+	}
 	var lc net.ListenConfig
 	ln, err := lc.Listen(ctx, "tcp", s.cfg.Addr)
 	if err != nil {

@@ -79,6 +79,19 @@ type Config struct {
 	OnListen func(net.Addr)
 	// OnProbe is called after each probe pass of the running NVR.
 	OnProbe func()
+	// Defects are faults to play (the rig file's sim.nvr.defects).
+	Defects Defects
+}
+
+// Defects are faults the NVR can be built with, so the specs that exist to
+// catch them can be shown failing. The zero value is a sound NVR.
+type Defects struct {
+	// NeverActivates: an inactive unit on a port stays inactive (its
+	// channel "connecting" for ever).
+	NeverActivates bool
+	// ChannelStaysOnline: a channel once online stays online when its
+	// unit loses power or stops answering.
+	ChannelStaysOnline bool
 }
 
 // NVR is the virtual NVR.
@@ -283,15 +296,23 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 			p.inactiveSince = time.Time{}
 		}
 	}
+	gone := func() {
+		n.mu.Lock()
+		stale := n.cfg.Defects.ChannelStaysOnline && p.online
+		n.mu.Unlock()
+		if !stale {
+			set(false, DetectNetUnreachable, false, false)
+		}
+	}
 	if !p.powered() {
-		set(false, DetectNetUnreachable, false, false)
+		gone()
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*n.cfg.ProbeTimeout)
 	defer cancel()
 	active, err := p.cam.activated(ctx)
 	if err != nil {
-		set(false, DetectNetUnreachable, false, false)
+		gone()
 		return
 	}
 	n.mu.Lock()
@@ -302,7 +323,7 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 		if p.inactiveSince.IsZero() {
 			p.inactiveSince = now
 		}
-		if now.Sub(p.inactiveSince) < n.cfg.ActivateAfter {
+		if now.Sub(p.inactiveSince) < n.cfg.ActivateAfter || n.cfg.Defects.NeverActivates {
 			set(false, DetectConnecting, true, false)
 			return
 		}

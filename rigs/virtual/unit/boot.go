@@ -32,6 +32,11 @@ var KeepOnBasicReset = []string{"network.", "users."}
 func (u *Unit) boot(ctx context.Context, io *bootIO) {
 	u.uart.SetBaud(u.baud)
 	u.uart.ClearInput()
+	if io.powerOn {
+		if err := u.powerOnDefects(io); err != nil {
+			return
+		}
+	}
 	if !u.script.has(DirFactory) {
 		u.applyFactoryReset(io)
 	}
@@ -48,10 +53,14 @@ func (u *Unit) boot(ctx context.Context, io *bootIO) {
 			if err := simclock.Sleep(ctx, u.clk, u.Scale(st.Delay)); err != nil {
 				return
 			}
+			ready := strings.Contains(st.Text, u.prof.Boot.ReadyMarker)
+			if ready && u.readyDefects(ctx) != nil {
+				return
+			}
 			if err := io.println(st.Text); err != nil {
 				return
 			}
-			if strings.Contains(st.Text, u.prof.Boot.ReadyMarker) {
+			if ready {
 				u.goUp(io)
 			}
 		case DirAutoboot:
@@ -227,24 +236,11 @@ func (u *Unit) applyFactoryReset(io *bootIO) error {
 	if err := io.println("erasing config partition ... done"); err != nil {
 		return err
 	}
-	keep := []string{EnvPrefix}
-	var kept []string
-	u.mu.Lock()
-	basicKeep := u.basicKeep
-	u.mu.Unlock()
-	switch {
-	case mode == "basic" && basicKeep != nil:
-		kept = basicKeep(u.store)
-	case mode == "basic":
-		keep = append(keep, KeepOnBasicReset...)
+	keep := mode
+	if keep == "full" && u.defectsNow().ResetKeepsActivation {
+		keep = "basic"
 	}
-	for _, k := range u.store.Keys() {
-		for _, p := range keep {
-			if strings.HasPrefix(k, p) {
-				kept = append(kept, k)
-			}
-		}
-	}
+	kept := u.keptKeys(keep)
 	if err := u.store.Wipe(kept...); err != nil {
 		u.log.Error("factory wipe", "err", err)
 	}

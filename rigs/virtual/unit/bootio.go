@@ -13,6 +13,8 @@ type bootIO struct {
 	u   *Unit
 	gen uint64
 	ctx context.Context
+	// powerOn: this boot began at power-on (not a restart).
+	powerOn bool
 }
 
 var _ device.BootIO = (*bootIO)(nil)

@@ -126,6 +126,7 @@ func (u *Unit) releaseLocked(now time.Time) {
 	}
 	held := now.Sub(h.start)
 	v, why := judgeHold(u.prof, u.Scale, held, h.powerOn)
+	v, why = u.defects.verdict(u.prof, u.Scale, held, v, why)
 	u.finishHoldLocked(now, v, why)
 	dev := fmt.Sprintf("%.1fs", (time.Duration(float64(held) / u.ts)).Seconds())
 	switch v {

@@ -52,7 +52,7 @@ func (u *Unit) ledLocked(now time.Time) bool {
 // armedLocked reports whether a factory reset is armed now, and since when.
 func (u *Unit) armedLocked(now time.Time) (time.Duration, bool) {
 	h := u.hold
-	if h == nil || h.ignore != "" || h.arm == nil {
+	if h == nil || h.ignore != "" || h.arm == nil || u.defects.LEDNeverFlashes {
 		return 0, false
 	}
 	from, until := h.start.Add(u.Scale(h.arm.Min)), h.start.Add(u.Scale(h.arm.Max))

@@ -55,10 +55,13 @@ type Holds struct {
 
 // Boot holds the markers the unit prints.
 type Boot struct {
-	ReadyMarker     string   `yaml:"ready_marker"`
-	FactoryMarker   string   `yaml:"factory_marker"`
-	RebootMarker    string   `yaml:"reboot_marker"`
-	RecoveryMarkers []string `yaml:"recovery_markers"`
+	// Deadline is the harness's boot deadline: only the boots_late defect
+	// reads it, to become ready that much later.
+	Deadline        time.Duration `yaml:"deadline"`
+	ReadyMarker     string        `yaml:"ready_marker"`
+	FactoryMarker   string        `yaml:"factory_marker"`
+	RebootMarker    string        `yaml:"reboot_marker"`
+	RecoveryMarkers []string      `yaml:"recovery_markers"`
 }
 
 // Bootloader is the bootloader's console behaviour.

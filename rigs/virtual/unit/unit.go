@@ -129,6 +129,7 @@ type Unit struct {
 	edges     []ButtonEdge
 	holds     []Hold
 	closed    bool
+	defects   Defects
 }
 
 // New makes a unit, powered off.
@@ -341,7 +342,7 @@ func (u *Unit) SetPower(on bool) {
 	if on {
 		u.log.Debug("power on")
 		u.uart.PowerOn()
-		u.startBootLocked()
+		u.startBootLocked(true)
 		if u.btnDown {
 			u.beginHoldLocked(now, true)
 		}
@@ -365,14 +366,14 @@ func (u *Unit) stopGenLocked() {
 }
 
 // startBootLocked starts a new boot generation (power-on or restart).
-func (u *Unit) startBootLocked() {
+func (u *Unit) startBootLocked(powerOn bool) {
 	u.stopGenLocked()
 	u.gen++
 	u.boots++
 	ctx, cancel := context.WithCancel(u.base)
 	u.ctx, u.cancel = ctx, cancel
 	u.setStateLocked(StateBootloader)
-	io := &bootIO{u: u, gen: u.gen, ctx: ctx}
+	io := &bootIO{u: u, gen: u.gen, ctx: ctx, powerOn: powerOn}
 	go u.boot(ctx, io)
 }
 
@@ -392,7 +393,7 @@ func (u *Unit) restartLocked(line, factory string) {
 			u.log.Error("mark factory reset", "err", err)
 		}
 	}
-	u.startBootLocked()
+	u.startBootLocked(false)
 }
 
 // startServicesLocked runs services with the current boot's context.
