@@ -141,6 +141,10 @@ func (r *Rig) attachUnits() error {
 		return err
 	}
 	for _, u := range r.units {
+		if ds := r.file.Sim.Units[u.Name()].Defects; len(ds) > 0 {
+			u.SetDefects(ds.unit())
+			r.note("%s is DEFECTIVE on purpose (sim.units.%s.defects): %s", u.Name(), u.Name(), names(ds))
+		}
 		if err := r.attachFlash(u); err != nil {
 			return err
 		}

@@ -15,14 +15,19 @@ import (
 // reset silences it at once.
 func (r *Rig) attachAPI(u *unit.Unit) error {
 	uf := r.unitFiles[u.Name()]
-	if uf.API == nil || uf.API.URL == "" {
-		return nil
-	}
 	fail := func(format string, a ...any) error {
 		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: api: ", uf.Name) + fmt.Sprintf(format, a...)}
 	}
+	defects := r.file.Sim.Units[u.Name()].Defects.api()
 	np := u.Profile()
-	if np.API.Kind != "" && np.API.Kind != "isapi" {
+	served := uf.API != nil && uf.API.URL != "" && (np.API.Kind == "" || np.API.Kind == "isapi")
+	if defects != (isapisim.Defects{}) && !served {
+		return fail("sim.units.%s.defects: an API defect needs an api binding served as isapi", u.Name())
+	}
+	if uf.API == nil || uf.API.URL == "" {
+		return nil
+	}
+	if !served {
 		r.note("%s: profile %s has api kind %q; its api binding is not served", u.Name(), u.Model(), np.API.Kind)
 		return nil
 	}
@@ -43,6 +48,7 @@ func (r *Rig) attachAPI(u *unit.Unit) error {
 		Log:       r.log,
 		// The NVR looks at its port as soon as the unit answers.
 		OnListen: func(net.Addr) { r.sims.kick() },
+		Defects:  defects,
 	})
 	if err != nil {
 		return fail("%v", err)

@@ -52,13 +52,14 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 		return &RigFileError{File: r.file.File, Line: uf.Line, Msg: fmt.Sprintf("unit %q: flash: ", uf.Name) + fmt.Sprintf(format, a...)}
 	}
 	bricked := r.file.Sim.Units[u.Name()].Bricked
+	drops := r.file.Sim.Units[u.Name()].Defects.flash()
 	fl, err := r.openFlash(u)
 	if err != nil {
 		return fail("%v", err)
 	}
 	if fl == nil {
-		if bricked {
-			return fail("sim.units.%s.bricked needs an spi-nor flash with a firmware partition in profile %s", u.Name(), u.Model())
+		if bricked || drops {
+			return fail("sim.units.%s: bricked and flash_drops_last_page need an spi-nor flash with a firmware partition in profile %s", u.Name(), u.Model())
 		}
 		return nil
 	}
@@ -71,6 +72,9 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 			return fail("%v", err)
 		}
 	}
+	// After the first image and the bricking: the defect is the unit's
+	// chip misbehaving for whoever writes it next.
+	fl.chip.SetDropsLastPage(drops)
 	u.SetFirmwareCheck(fl.check)
 	r.attachBootloader(u, fl)
 	var state string

@@ -110,7 +110,11 @@ func writeSecret(path, pw string) error {
 // APIs and power.
 func (r *Rig) attachNVR(ctx context.Context) error {
 	nf := r.file.NVR
+	pace := r.file.Sim.NVR
 	if nf == nil || nf.API == "" {
+		if len(pace.Defects) > 0 {
+			return &RigFileError{File: r.file.File, Msg: "sim.nvr.defects: the rig has no nvr"}
+		}
 		return nil
 	}
 	fail := func(format string, a ...any) error {
@@ -141,7 +145,6 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pace := r.file.Sim.NVR
 	poll := cmp0(pace.Poll, defaultNVRPoll)
 	after := cmp0(pace.ActivateAfter, defaultNVRActivateAfter)
 	scaled := func(d, floor time.Duration) time.Duration {
@@ -155,6 +158,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 		Poll:          scaled(poll, minNVRPoll),
 		ActivateAfter: scaled(after, minNVRActivateAfter),
 		Log:           r.log.With("device", "nvr"),
+		Defects:       pace.Defects.nvr(),
 		OnListen: func(a net.Addr) {
 			select {
 			case up <- a:
@@ -192,6 +196,9 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 		stop()
 		r.note("nvr %s not served: %v", nf.API, err)
 		return nil
+	}
+	if len(pace.Defects) > 0 {
+		r.note("the NVR is DEFECTIVE on purpose (sim.nvr.defects): %s", names(pace.Defects))
 	}
 	r.sims.mu.Lock()
 	r.sims.nvr = n

@@ -378,6 +378,10 @@ func FuzzParseRigFile(f *testing.F) {
 	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n"))
 	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}, power: {password_file: x}}]\n" +
 		"sim: {units: {a: {bricked: true}}, nvr: {poll: 1s}, qemu: [{unit: a, pflash: p, serial: s, qmp: q}]}\n"))
+	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n" +
+		"sim: {units: {a: {defects: [never_boots, no_lockout]}}, nvr: {defects: [never_activates]}}\n"))
+	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n" +
+		"sim: {units: {a: {defects: [{x: 1}]}}, nvr: {defects: 3}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rf, err := ParseRigFile("fuzz.yaml", data, "/tmp/state")
 		if err != nil {
@@ -400,6 +404,18 @@ func FuzzParseRigFile(f *testing.F) {
 		}
 		if rf.Sim.NVR.Poll < 0 || rf.Sim.NVR.ActivateAfter < 0 {
 			t.Fatalf("accepted negative pacing %+v", rf.Sim.NVR)
+		}
+		for _, su := range rf.Sim.Units {
+			for _, d := range su.Defects {
+				if d.On != OnUnit {
+					t.Fatalf("accepted %s as a unit defect", d.Name)
+				}
+			}
+		}
+		for _, d := range rf.Sim.NVR.Defects {
+			if d.On != OnNVR {
+				t.Fatalf("accepted %s as an NVR defect", d.Name)
+			}
 		}
 	})
 }

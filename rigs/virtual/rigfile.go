@@ -116,6 +116,9 @@ type SimUnit struct {
 	// Bricked starts the unit with a corrupt firmware image, so it stops
 	// in its bootloader (needs the flash simulation).
 	Bricked bool `yaml:"bricked"`
+	// Defects are faults the unit plays (defects.go), so a spec can be
+	// shown failing against the defect it exists to catch.
+	Defects UnitDefects `yaml:"defects"`
 }
 
 // SimNVR is `sim.nvr`: the virtual NVR's pacing, in device time (scaled
@@ -126,6 +129,8 @@ type SimNVR struct {
 	// ActivateAfter is how long a unit must have been seen inactive before
 	// the NVR activates it (default 5s).
 	ActivateAfter time.Duration `yaml:"activate_after"`
+	// Defects are faults the NVR plays (defects.go).
+	Defects NVRDefects `yaml:"defects"`
 }
 
 // NumatoSim is how the simulated Numato boards answer (unset: defaults).
@@ -184,6 +189,10 @@ func ParseRigFile(path string, data []byte, stateDir string) (*RigFile, error) {
 	}
 	var rf RigFile
 	if err := root.Decode(&rf); err != nil {
+		var at *RigFileError // a defect list names its own line
+		if errors.As(err, &at) {
+			return nil, &RigFileError{File: path, Line: at.Line, Msg: at.Msg}
+		}
 		return nil, &RigFileError{File: path, Msg: yamlMsg(err)}
 	}
 	rf.File = path
