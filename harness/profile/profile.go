@@ -188,6 +188,23 @@ type API struct {
 	// protected calls with (401 or 403 are both seen).
 	NotActivatedStatus int    `yaml:"not_activated_status"`
 	User               string `yaml:"user"`
+	// DefaultPasswords are passwords the model (or its family) shipped with
+	// or that installers commonly use; none may ever open the unit. Empty:
+	// CommonDefaultPasswords.
+	DefaultPasswords []string `yaml:"default_passwords"`
+}
+
+// CommonDefaultPasswords are the factory and installer passwords of IP
+// cameras a security check tries when a profile names none: the empty
+// password, Hikvision's pre-2016 "12345", and the usual installer choices.
+var CommonDefaultPasswords = []string{"", "12345", "admin", "123456", "888888", "password", "Admin12345"}
+
+// Defaults is the passwords a security check tries against the unit.
+func (a API) Defaults() []string {
+	if len(a.DefaultPasswords) > 0 {
+		return a.DefaultPasswords
+	}
+	return CommonDefaultPasswords
 }
 
 // Partition returns the named partition.
