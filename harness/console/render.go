@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -19,6 +20,7 @@ type view struct {
 	mem    []byte
 	marks  []mark
 	memOff int64
+	gaps   []Gap
 }
 
 func (t *Transcript) view() view {
@@ -28,6 +30,7 @@ func (t *Transcript) view() view {
 		mem:    append([]byte(nil), t.buf...),
 		marks:  append([]mark(nil), t.marks...),
 		memOff: t.base,
+		gaps:   append([]Gap(nil), t.gaps...),
 	}
 	if t.spill != nil {
 		v.sp, v.size, v.nmark = t.spill, t.spill.size, t.spill.nmark
@@ -36,21 +39,22 @@ func (t *Transcript) view() view {
 }
 
 // WriteTo writes every byte received, oldest first (spilled, then in
-// memory), with WithRedact secrets replaced.
+// memory), with WithRedact secrets replaced, and a line marking each time
+// the port was lost and reopened (see Gap).
 func (t *Transcript) WriteTo(w io.Writer) (int64, error) {
-	v := t.view()
 	cw := &countWriter{w: w}
-	rw := &redactWriter{w: cw, r: t.red}
-	if v.sp != nil && v.size > 0 {
-		if _, err := io.Copy(rw, io.NewSectionReader(v.sp.data, 0, v.size)); err != nil {
-			return cw.n, fmt.Errorf("console transcript %s: %w", v.sp.path, err)
-		}
-	}
-	if _, err := rw.Write(v.mem); err != nil {
-		return cw.n, err
-	}
-	err := rw.Flush()
+	err := t.view().render(cw, t.red, -1)
 	return cw.n, err
+}
+
+// gapLine is how a rendered transcript marks a Gap.
+func gapLine(g Gap) string {
+	back := "not back yet"
+	if !g.Up.IsZero() {
+		back = "reopened " + g.Up.Format("15:04:05.000")
+	}
+	return fmt.Sprintf("[camrig: console disconnected %s, %s; what the unit said meanwhile is lost]",
+		g.Down.Format("15:04:05.000"), back)
 }
 
 type countWriter struct {
@@ -75,7 +79,10 @@ func (t *Transcript) String() string {
 // Chunks calls fn for every chunk received, oldest first, with its arrival
 // time. Data is raw (unredacted) and valid only during the call.
 func (t *Transcript) Chunks(fn func(Chunk) error) error {
-	v := t.view()
+	return t.view().chunks(fn)
+}
+
+func (v view) chunks(fn func(Chunk) error) error {
 	if v.sp != nil {
 		for i := int64(0); i < v.nmark; i++ {
 			m, err := v.sp.markAt(i)
@@ -131,7 +138,25 @@ func (t *Transcript) WriteTimed(w io.Writer) error {
 		line = line[:0]
 		return err
 	}
-	err := t.Chunks(func(c Chunk) error {
+	v := t.view()
+	gaps := v.gaps
+	// gapsUpTo writes the lines of the gaps at or before off.
+	gapsUpTo := func(off int64) error {
+		for len(gaps) > 0 && gaps[0].Offset <= off {
+			if err := flush(); err != nil {
+				return err
+			}
+			if _, err := fmt.Fprintf(w, "%s %s\n", gaps[0].Down.Format("15:04:05.000000"), gapLine(gaps[0])); err != nil {
+				return err
+			}
+			gaps = gaps[1:]
+		}
+		return nil
+	}
+	err := v.chunks(func(c Chunk) error {
+		if err := gapsUpTo(c.Offset); err != nil {
+			return err
+		}
 		for _, b := range c.Data {
 			if len(line) == 0 {
 				at = c.At
@@ -148,7 +173,10 @@ func (t *Transcript) WriteTimed(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return flush()
+	if err := flush(); err != nil {
+		return err
+	}
+	return gapsUpTo(math.MaxInt64)
 }
 
 // escapeLine keeps printable UTF-8 and tabs and writes every other byte as
@@ -189,25 +217,78 @@ func (t *Transcript) WriteFrom(w io.Writer, off int64) (int64, error) {
 	return sw.n, err
 }
 
-// render writes the view's bytes up to limit (-1: all) through redaction.
+// render writes the view's bytes up to limit (-1: all) through redaction,
+// with a line for each gap before limit (all of them when limit is -1).
 func (v view) render(w io.Writer, red redactor, limit int64) error {
 	rw := &redactWriter{w: w, r: red}
 	total := v.memOff + int64(len(v.mem))
-	if limit < 0 || limit > total {
+	all := limit < 0
+	if all || limit > total {
 		limit = total
 	}
-	if v.sp != nil && v.size > 0 {
-		n := min(v.size, limit)
-		if _, err := io.Copy(rw, io.NewSectionReader(v.sp.data, 0, n)); err != nil {
-			return fmt.Errorf("console transcript %s: %w", v.sp.path, err)
+	var off int64
+	last := byte('\n')
+	for _, g := range v.gaps {
+		if g.Offset > limit || (!all && g.Offset == limit) {
+			break
 		}
-	}
-	if limit > v.memOff {
-		if _, err := rw.Write(v.mem[:limit-v.memOff]); err != nil {
+		if err := v.copyRange(rw, off, g.Offset); err != nil {
 			return err
 		}
+		if g.Offset > off {
+			last = v.byteAt(g.Offset - 1)
+		}
+		off = g.Offset
+		text := gapLine(g) + "\n"
+		if last != '\n' {
+			text = "\n" + text
+		}
+		if _, err := rw.Write([]byte(text)); err != nil {
+			return err
+		}
+		last = '\n'
+	}
+	if err := v.copyRange(rw, off, limit); err != nil {
+		return err
 	}
 	return rw.Flush()
+}
+
+// copyRange writes stream bytes [from, to) from the spill file and memory.
+func (v view) copyRange(w io.Writer, from, to int64) error {
+	if from >= to {
+		return nil
+	}
+	if v.sp != nil && from < v.size {
+		n := min(v.size, to) - from
+		if _, err := io.Copy(w, io.NewSectionReader(v.sp.data, from, n)); err != nil {
+			return fmt.Errorf("console transcript %s: %w", v.sp.path, err)
+		}
+		from += n
+	}
+	if from >= to || to <= v.memOff {
+		return nil // nothing left, or only bytes Discard dropped
+	}
+	lo := max(from, v.memOff) - v.memOff
+	if _, err := w.Write(v.mem[lo : to-v.memOff]); err != nil {
+		return err
+	}
+	return nil
+}
+
+// byteAt is the stream byte at off ('\n' if it cannot be read: a gap
+// line then starts on its own line anyway).
+func (v view) byteAt(off int64) byte {
+	if off >= v.memOff && off-v.memOff < int64(len(v.mem)) {
+		return v.mem[off-v.memOff]
+	}
+	var b [1]byte
+	if v.sp != nil && off < v.size {
+		if _, err := v.sp.data.ReadAt(b[:], off); err == nil {
+			return b[0]
+		}
+	}
+	return '\n'
 }
 
 // skipWriter drops the first skip bytes written to it.

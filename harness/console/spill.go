@@ -14,12 +14,18 @@ import (
 // direct) and the chunk arrival times in a second file of fixed 16-byte
 // records (offset, unix nanoseconds), so a long soak's index is not in
 // memory either.
+//
+// The raw stream is unredacted (a unit may echo a password), so both files
+// are unlinked as soon as they are open: the transcript reads them through
+// its descriptors, and nothing is left on disk however the process ends.
+// (Where an open file cannot be unlinked, remove deletes them.)
 type spill struct {
-	path  string
-	data  *os.File
-	times *os.File
-	size  int64 // bytes in data
-	nmark int64 // records in times
+	path     string
+	data     *os.File
+	times    *os.File
+	size     int64 // bytes in data
+	nmark    int64 // records in times
+	unlinked bool
 }
 
 const markRecord = 16
@@ -38,7 +44,9 @@ func newSpill(dir, name string) (*spill, error) {
 		os.Remove(data.Name())
 		return nil, fmt.Errorf("console transcript: %w", err)
 	}
-	return &spill{path: data.Name(), data: data, times: times}, nil
+	sp := &spill{path: data.Name(), data: data, times: times}
+	sp.unlinked = os.Remove(sp.path) == nil && os.Remove(sp.path+".times") == nil
+	return sp, nil
 }
 
 // fileSafe turns a port name into something usable inside a file name.
@@ -88,5 +96,13 @@ func (s *spill) markAt(i int64) (mark, error) {
 }
 
 func (s *spill) remove() error {
-	return errors.Join(s.data.Close(), s.times.Close(), os.Remove(s.path), os.Remove(s.path+".times"))
+	err := errors.Join(s.data.Close(), s.times.Close())
+	if !s.unlinked {
+		for _, p := range []string{s.path, s.path + ".times"} {
+			if e := os.Remove(p); e != nil && !errors.Is(e, os.ErrNotExist) {
+				err = errors.Join(err, e)
+			}
+		}
+	}
+	return err
 }

@@ -198,7 +198,9 @@ func (t *Transcript) InMemory() int {
 	return len(t.buf)
 }
 
-// SpillPath is the file older bytes went to, or "" if nothing spilled.
+// SpillPath names the file older bytes went to, or "" if nothing spilled.
+// The file is unlinked as soon as it is made (see spill): the name is for
+// logs; read the bytes with ReadAt, WriteTo or Chunks.
 func (t *Transcript) SpillPath() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -269,8 +271,8 @@ func (t *Transcript) Tail(n int) []byte {
 	return out
 }
 
-// Discard removes the spill files. The transcript keeps only what is in
-// memory afterwards.
+// Discard closes (and, where they still exist, removes) the spill files.
+// The transcript keeps only what is in memory afterwards.
 func (t *Transcript) Discard() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()

@@ -106,3 +106,69 @@ func TestCloseWhileUnpluggedEndsReopen(t *testing.T) {
 		t.Fatalf("WaitConnected after Close: %v", err)
 	}
 }
+
+// TestReplugMarksTheGapAndNoMatchStraddlesIt: the unit was half-way through
+// a line when the adapter was pulled. After the replug the transcript says
+// bytes were lost there, and an Expect begun after the replug does not
+// stitch the half line before the gap to the bytes after it.
+func TestReplugMarksTheGapAndNoMatchStraddlesIt(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "by-id", "usb-FTDI_FT232R-if00")
+	pair, err := pty.Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair.Close()
+	c, err := Open(ctxFor(t, "open"), Config{Port: link}, WithTranscriptDir(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := ctxFor(t, "replug")
+	ch := c.Transcript().Changed()
+	pair.Master.Write([]byte("app: rea"))
+	for c.Transcript().Len() < int64(len("app: rea")) {
+		<-ch
+		ch = c.Transcript().Changed()
+	}
+	pair.Unplug()
+	if _, err := c.Expect(ctx, Lit("never")); !errors.Is(err, ErrDisconnected) {
+		t.Fatalf("Expect across the unplug: %v", err)
+	}
+	pair2, err := pty.Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pair2.Close()
+	if err := c.WaitConnected(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pair2.Master.Write([]byte("dy\r\nU-Boot 2016.11\r\napp: ready\r\n"))
+	// Nothing was consumed before the unplug: the cursor is still at 0.
+	m, err := c.Expect(ctx, Lit("ready"), Re(`rea\S*dy`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := int64(len("app: rea" + "dy\r\nU-Boot 2016.11\r\napp: ")); m.Offset != want {
+		t.Fatalf("pattern %d matched at %d (%q), want the whole word after the replug at %d", m.Index, m.Offset, m.Text, want)
+	}
+	gaps := c.Transcript().Gaps()
+	if len(gaps) != 1 || gaps[0].Offset != int64(len("app: rea")) || gaps[0].Up.Before(gaps[0].Down) {
+		t.Fatalf("gaps = %+v", gaps)
+	}
+	text := c.Transcript().String()
+	if !strings.HasPrefix(text, "app: rea\n[camrig: console disconnected ") || !strings.Contains(text, "what the unit said meanwhile is lost]\ndy\r\nU-Boot") {
+		t.Fatalf("transcript does not mark the gap on a line of its own:\n%s", text)
+	}
+	var timed strings.Builder
+	if err := c.Transcript().WriteTimed(&timed); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(timed.String(), "\n")
+	if len(lines) < 3 || !strings.HasSuffix(lines[0], " app: rea") || !strings.Contains(lines[1], " [camrig: console disconnected ") || !strings.HasSuffix(lines[2], " dy") {
+		t.Fatalf("timed transcript:\n%s", timed.String())
+	}
+	var from strings.Builder
+	if _, err := c.Transcript().WriteFrom(&from, int64(len("app: rea"))); err != nil || !strings.HasPrefix(from.String(), "\n[camrig: console disconnected ") {
+		t.Fatalf("WriteFrom the gap: %q, %v", from.String(), err)
+	}
+}

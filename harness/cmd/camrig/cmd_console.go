@@ -106,6 +106,11 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	out := newScrubWriter(stdout, u.Secrets()...)
 	code = f.closeUnit(u, consoleSession(ctx, f, u, o, pattern, send, eol, out))
+	// What spilled past the memory window is raw (unredacted): nothing of
+	// it may outlive the command.
+	if err := u.Console.Transcript().Discard(); err != nil && code == exitOK {
+		code = f.failure(fmt.Errorf("unit %s console: removing its spill files: %w", u.Name, err))
+	}
 	if err := out.Flush(); err != nil && code == exitOK {
 		code = f.failure(err)
 	}

@@ -426,3 +426,21 @@ func TestConsoleCycleExpectWaitsForTheNewBoot(t *testing.T) {
 		t.Fatalf("console --cycle --expect returned %v before the new boot printed its ready line: it matched the previous boot's", second.Sub(returned))
 	}
 }
+
+// TestConsoleLeavesNoSpillFiles: a console that saw more than its memory
+// window spills the raw (unredacted) stream to $TMPDIR; none of it may be
+// left once the command ends.
+func TestConsoleLeavesNoSpillFiles(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	rigPath, link := consoleRig(t, "Adm1nPassw0rd")
+	// More than the hard cap of unconsumed bytes (4 windows of 1 MiB), so
+	// the transcript spills while --expect waits.
+	flood := strings.Repeat("[ 12.345678] ubi0: attaching mtd3, password Adm1nPassw0rd\r\n", (5<<20)/60)
+	newPtyDevice(t, link, map[string]string{"\r": flood + "END\r\n"})
+	wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--send", "", "--expect", "END", "--timeout", "5m")
+	left, err := filepath.Glob(filepath.Join(tmp, "camrig-console-*"))
+	if err != nil || len(left) != 0 {
+		t.Fatalf("spill files left in $TMPDIR: %v (%v)", left, err)
+	}
+}
