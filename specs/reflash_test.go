@@ -7,8 +7,10 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/camrig/camrig/harness/camera"
 	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/reports"
 )
 
 // Reflash comes first for the units whose only recovery is serial firmware,
@@ -27,6 +29,15 @@ func reflashSpecs(t *target) {
 		res, err := procedure.Reflash(ctx, t.Procedure(), image, procedure.ReflashOptions{})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(res.Version).To(Equal("V2.0.0-camrig"))
+		if hasAPI(t) {
+			By("the unit itself reports the new firmware, and comes up uninitialized")
+			Expect(apiState(ctx, t)).To(Equal(camera.Uninitialized), "a unit recovered by serial firmware must come back uninitialized")
+			ensureActive(ctx, t)
+			info, err := t.Camera.DeviceInfo(ctx)
+			Expect(err).NotTo(HaveOccurred())
+			Expect(info.FirmwareVersion).To(Equal("V2.0.0-camrig"), "the firmware the unit reports, read from the unit")
+			AddReportEntry(reports.EntryFirmware, info.FirmwareVersion, ReportEntryVisibilityNever)
+		}
 		AddReportEntry("reflash", fmt.Sprintf("wrote %d bytes (crc32 %08x) at %d baud in %v, %d attempt(s)",
 			res.Bytes, res.CRC, res.Baud, res.Took.Round(time.Millisecond), res.Attempts))
 	})

@@ -8,9 +8,14 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	"github.com/onsi/ginkgo/v2/types"
+	"github.com/onsi/gomega/format"
 
 	"github.com/camrig/camrig/reports"
 )
+
+// Failure messages name values as a reader knows them ("activated", not
+// Gomega's "<camera.State>: 2").
+func init() { format.UseStringerRepresentation = true }
 
 // After the whole run (in the first parallel process, with every process's
 // results), write the HTML report and print one line per unit: what a lab

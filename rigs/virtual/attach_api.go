@@ -49,6 +49,9 @@ func (r *Rig) attachAPI(u *unit.Unit) error {
 		// The NVR looks at its port as soon as the unit answers.
 		OnListen: func(net.Addr) { r.sims.kick() },
 		Defects:  defects,
+		// A unit with an emulated flash reports the version of the image
+		// in it, so a reflash shows in deviceInfo as on a real camera.
+		FirmwareOf: func() string { return r.flashVersion(u.Name()) },
 	})
 	if err != nil {
 		return fail("%v", err)

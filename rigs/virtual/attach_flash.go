@@ -88,6 +88,22 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	return nil
 }
 
+// flashVersion is the version of the image in the named unit's flash, ""
+// when it has no emulated flash or the image does not parse.
+func (r *Rig) flashVersion(name string) string {
+	r.sims.mu.Lock()
+	fl := r.sims.flash[name]
+	r.sims.mu.Unlock()
+	if fl == nil {
+		return ""
+	}
+	v, err := fl.check()
+	if err != nil {
+		return ""
+	}
+	return v
+}
+
 // openFlash opens (or makes, with a valid image) the unit's chip; nil when
 // the profile has no SPI NOR flash with a firmware partition.
 func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {

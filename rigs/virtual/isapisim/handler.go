@@ -270,7 +270,7 @@ func (u *unit) handleDeviceInfo(w http.ResponseWriter, r *http.Request) {
 			wire.Element("model", u.cfg.Model),
 			wire.Element("serialNumber", "VRT"+x[32:44]),
 			wire.Element("macAddress", mac),
-			wire.Element("firmwareVersion", u.cfg.Firmware),
+			wire.Element("firmwareVersion", u.firmware()),
 			wire.Element("firmwareReleasedDate", "build 180725"),
 			wire.Element("bootVersion", "V1.3.4"),
 			wire.Element("hardwareVersion", "0x0"),
@@ -305,4 +305,15 @@ func (u *unit) handleDeviceInfo(w http.ResponseWriter, r *http.Request) {
 	default:
 		u.wrongMethod(w, r)
 	}
+}
+
+// firmware is the version the unit runs: its flash's image when it has
+// one, else the configured string.
+func (u *unit) firmware() string {
+	if u.cfg.FirmwareOf != nil {
+		if v := u.cfg.FirmwareOf(); v != "" {
+			return v
+		}
+	}
+	return u.cfg.Firmware
 }

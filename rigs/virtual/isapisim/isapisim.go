@@ -52,7 +52,11 @@ type Config struct {
 	// Model is reported in deviceInfo and in the Digest realm.
 	Model        string
 	Manufacturer string
-	Firmware     string
+	// Firmware is the version deviceInfo reports; FirmwareOf, when set,
+	// is asked instead at every request (a unit whose flash holds the
+	// image it booted reports that image's version).
+	Firmware   string
+	FirmwareOf func() string
 	// User is the administrator account activation creates (admin).
 	User string
 	// NotActivatedStatus is the HTTP status of an inactive unit's refusal:
