@@ -37,6 +37,17 @@ func (r realTimer) C() <-chan time.Time        { return r.t.C }
 func (r realTimer) Stop() bool                 { return r.t.Stop() }
 func (r realTimer) Reset(d time.Duration) bool { return r.t.Reset(d) }
 
+// OrReal returns c, or the wall clock when c is nil. It is the one place
+// where "no clock given" is decided: every constructor and option that
+// takes an optional clock passes it through here, so WithClock(nil) and a
+// zero Options mean the same thing everywhere.
+func OrReal(c Clock) Clock {
+	if c == nil {
+		return Real{}
+	}
+	return c
+}
+
 // Since is c.Now().Sub(t).
 func Since(c Clock, t time.Time) time.Duration { return c.Now().Sub(t) }
 

@@ -88,3 +88,13 @@ func TestWaitCancelled(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestOrReal(t *testing.T) {
+	if _, ok := clock.OrReal(nil).(clock.Real); !ok {
+		t.Fatalf("OrReal(nil) = %T, want the wall clock", clock.OrReal(nil))
+	}
+	f := clocktest.New(time.Unix(0, 0))
+	if got := clock.OrReal(f); got != clock.Clock(f) {
+		t.Fatalf("OrReal(fake) = %T, want the fake itself", got)
+	}
+}

@@ -33,10 +33,11 @@ type options struct {
 const DefaultLineQuiet = 50 * time.Millisecond
 
 func buildOptions(opts []Option) options {
-	o := options{clk: clock.Real{}, window: DefaultWindow, quiet: DefaultLineQuiet}
+	o := options{window: DefaultWindow, quiet: DefaultLineQuiet}
 	for _, f := range opts {
 		f(&o)
 	}
+	o.clk = clock.OrReal(o.clk)
 	if o.log == nil {
 		o.log = slog.New(slog.DiscardHandler)
 	}

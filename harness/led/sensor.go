@@ -62,9 +62,7 @@ func (o *Options) defaults(source string) {
 	if o.Name == "" {
 		o.Name = source
 	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
+	o.Clock = clock.OrReal(o.Clock)
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}

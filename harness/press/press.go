@@ -115,9 +115,7 @@ func New(sw power.Switch, opts Options) (*Solenoid, error) {
 	if opts.MaxHold <= 0 {
 		return nil, fmt.Errorf("press %s: max_hold must be set and positive (got %v)", sw, opts.MaxHold)
 	}
-	if opts.Clock == nil {
-		opts.Clock = clock.Real{}
-	}
+	opts.Clock = clock.OrReal(opts.Clock)
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}

@@ -69,10 +69,11 @@ const maxSocketPath = 107
 // Start launches QEMU paused (powered off) and returns once it accepts QMP
 // commands and its serial socket is listening.
 func Start(ctx context.Context, cfg Config, opts ...Option) (*Machine, error) {
-	m := &Machine{cfg: cfg, clk: clock.Real{}, log: slog.New(slog.DiscardHandler), exited: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
+	m := &Machine{cfg: cfg, log: slog.New(slog.DiscardHandler), exited: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
 	for _, o := range opts {
 		o(m)
 	}
+	m.clk = clock.OrReal(m.clk)
 	if err := m.checkConfig(); err != nil {
 		return nil, err
 	}

@@ -120,9 +120,4 @@ func (r *Rig) Profile(unit string) *profile.Profile {
 	return r.profiles[unit]
 }
 
-func (r *Rig) clock() clock.Clock {
-	if r.Clock == nil {
-		return clock.Real{}
-	}
-	return r.Clock
-}
+func (r *Rig) clock() clock.Clock { return clock.OrReal(r.Clock) }

@@ -115,7 +115,10 @@ func RestoreAll(ctx context.Context) error {
 }
 
 // restoreDetached runs RestoreAll with a fresh RestoreTimeout, for paths
-// where no caller context survives, and logs what failed.
+// where no caller context survives, and logs what failed. The timeout runs
+// on the wall clock on purpose (not a default standing in for a missing
+// one): a signal or a panic brings no injected clock, and the hardware must
+// be made safe within real seconds whatever clock the run was using.
 func restoreDetached(why string) error {
 	ctx, cancel := clock.WithTimeout(context.Background(), clock.Real{}, RestoreTimeout, "restoring safe state after "+why)
 	defer cancel()
@@ -187,8 +190,9 @@ func Install() (uninstall func()) {
 }
 
 // reraise ends the process by sig with the default disposition. If the
-// process is somehow still alive shortly after, it exits with the shell's
-// convention for death by signal.
+// process is somehow still alive a wall-clock second after (the process is
+// ending: no run's clock applies), it exits with the shell's convention for
+// death by signal.
 func reraise(sig syscall.Signal) {
 	signal.Reset(sig)
 	syscall.Kill(os.Getpid(), sig)

@@ -72,10 +72,11 @@ func WithCommandTimeout(d time.Duration) Option { return func(s *Session) { s.ti
 
 // New starts a session on conn for a bootloader described by bl.
 func New(conn Conn, bl profile.Bootloader, opts ...Option) *Session {
-	s := &Session{conn: conn, bl: bl, clk: clock.Real{}, scale: 1, log: slog.New(slog.DiscardHandler), timeout: DefaultCommandTimeout}
+	s := &Session{conn: conn, bl: bl, scale: 1, log: slog.New(slog.DiscardHandler), timeout: DefaultCommandTimeout}
 	for _, o := range opts {
 		o(s)
 	}
+	s.clk = clock.OrReal(s.clk)
 	return s
 }
 

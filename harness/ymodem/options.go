@@ -44,7 +44,6 @@ type config struct {
 
 func newConfig(opts []Option) config {
 	c := config{
-		clk:             clock.Real{},
 		startTimeout:    DefaultStartTimeout,
 		ackTimeout:      DefaultAckTimeout,
 		finalAckTimeout: DefaultFinalAckTimeout,
@@ -54,6 +53,7 @@ func newConfig(opts []Option) config {
 	for _, o := range opts {
 		o(&c)
 	}
+	c.clk = clock.OrReal(c.clk)
 	return c
 }
 

@@ -97,9 +97,7 @@ func New(cfg Config) (*Client, error) {
 		return nil, fmt.Errorf("%s: API url %s: give scheme and host only", cfg.Peer, shown)
 	}
 	u.Path = ""
-	if cfg.Clock == nil {
-		cfg.Clock = clock.Real{}
-	}
+	cfg.Clock = clock.OrReal(cfg.Clock)
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}

@@ -39,12 +39,7 @@ func (f *Fake) String() string {
 	return f.Name
 }
 
-func (f *Fake) clock() clock.Clock {
-	if f.Clock == nil {
-		return clock.Real{}
-	}
-	return f.Clock
-}
+func (f *Fake) clock() clock.Clock { return clock.OrReal(f.Clock) }
 
 // Press holds for hold on the clock.
 func (f *Fake) Press(ctx context.Context, hold time.Duration) (press.Record, error) {
