@@ -5,11 +5,11 @@ package profile
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/camrig/camrig/harness/internal/inputfile"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
 	"github.com/camrig/camrig/harness/notation"
 )
@@ -219,7 +219,7 @@ func (f Flash) Partition(name string) (Partition, bool) {
 
 // Load reads and validates one profile file.
 func Load(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, strictyaml.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("profile: %w", err)
 	}

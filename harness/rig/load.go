@@ -7,8 +7,10 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/inputfile"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
 	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/profile"
@@ -18,7 +20,9 @@ import (
 // profile. On failure the error is a strictyaml.Errors (or *strictyaml.Error)
 // listing every problem found, each as file:line: key: message.
 func Load(path string) (*Rig, error) {
-	data, err := os.ReadFile(path)
+	// Bounded and regular files only: a FIFO, /dev/zero or a tty given as
+	// --rig is refused at once instead of hanging or filling memory.
+	data, err := inputfile.Read(path, strictyaml.MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("rig: %w", err)
 	}
@@ -78,6 +82,9 @@ func Parse(file string, data []byte) (*Rig, error) {
 		}
 	}
 	checkAcrossUnits(p, f.Units)
+	if f.Timescale != nil && r.Timescale.Validate() == nil {
+		checkTimescale(p, r)
+	}
 	if err := p.result(); err != nil {
 		return nil, err
 	}
@@ -223,4 +230,41 @@ func hintFlowVars(err error, data []byte) error {
 		hint(one)
 	}
 	return err
+}
+
+// minScaled is the shortest wait a scaled duration may become. Below it a
+// hold or deadline is no longer what the profile says in any measurable
+// way, and a duration that scales to 0 ns means "no wait at all".
+const minScaled = time.Microsecond
+
+// checkTimescale refuses a timescale so small that a duration of a unit's
+// profile (or a press binding's max_hold, scaled the same way) becomes a
+// wait under minScaled. The error names the shortest such duration and the
+// smallest timescale that would do.
+func checkTimescale(p *problems, r *Rig) {
+	var worst struct {
+		unit, what string
+		d          time.Duration
+	}
+	consider := func(unit, what string, d time.Duration) {
+		if d > 0 && r.Timescale.Of(d) < minScaled && (worst.d == 0 || d < worst.d) {
+			worst.unit, worst.what, worst.d = unit, what, d
+		}
+	}
+	for _, u := range r.Units {
+		if prof := r.profiles[u.Name]; prof != nil {
+			for _, nd := range prof.Durations() {
+				consider(u.Name, fmt.Sprintf("profile %s %s", u.Profile, nd.Key), nd.D)
+			}
+		}
+		if u.Press != nil {
+			consider(u.Name, "press max_hold", u.Press.MaxHold)
+		}
+	}
+	if worst.d == 0 {
+		return
+	}
+	p.add([]string{"timescale"}, "timescale %g makes unit %s's %s (%v) a wait of %v, under %v: want a timescale of at least %g",
+		float64(r.Timescale), worst.unit, worst.what, worst.d, r.Timescale.Of(worst.d), minScaled,
+		float64(minScaled)/float64(worst.d))
 }

@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/camrig/camrig/harness/internal/strictyaml"
 	"github.com/camrig/camrig/harness/notation"
@@ -247,6 +249,8 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown key", []edit{{"    nvr_port: 2", "    nvr_prot: 2"}}, 24, `"nvr_prot"`, "unknown key"},
 		{"unknown nested key", []edit{{"channel: 0}", "chanel: 0}"}}, 13, `"chanel"`, "unknown key"},
 		{"wrong type", []edit{{"timescale: 1", "timescale: fast"}}, 2, `"timescale"`, "want a number"},
+		{"timescale rounds a duration below a microsecond", []edit{{"timescale: 1", "timescale: 0.0000001"}}, 2, "timescale",
+			"under 1µs: want a timescale of at least"},
 		{"wrong type nvr_port", []edit{{"nvr_port: 2", "nvr_port: two"}}, 24, `"nvr_port"`, "whole number"},
 		{"duplicate unit", []edit{{"- name: cam2", "- name: cam1"}}, 18, "units[1].name", "duplicate unit name \"cam1\" (first at line 10)"},
 		{"bad unit name", []edit{{"- name: cam2", "- name: ../cam2"}}, 18, "units[1].name", "unit name"},
@@ -422,6 +426,63 @@ func TestAllDriverProblemsAtOnce(t *testing.T) {
 		{21, "units[1].power.channel", "channel 9 out of range 1-8"},
 	} {
 		assertNamed(t, err, path, want.line, want.key, want.msg)
+	}
+}
+
+// The smallest timescale load accepts keeps every profile duration at 1 µs
+// or more; the one just below it is refused.
+func TestTimescaleFloor(t *testing.T) {
+	path := setup(t, base)
+	r, err := rig.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shortest := time.Duration(0)
+	for _, u := range r.Units {
+		for _, nd := range r.Profile(u.Name).Durations() {
+			if shortest == 0 || nd.D < shortest {
+				shortest = nd.D
+			}
+		}
+	}
+	floor := float64(2*time.Microsecond) / float64(shortest)
+	for _, tt := range []struct {
+		scale float64
+		ok    bool
+	}{{floor, true}, {floor / 4, false}} {
+		text := strings.Replace(base, "timescale: 1", fmt.Sprintf("timescale: %g", tt.scale), 1)
+		_, err := rig.Load(setup(t, text))
+		if (err == nil) != tt.ok {
+			t.Errorf("timescale %g (shortest duration %v): err = %v, want ok=%v", tt.scale, shortest, err, tt.ok)
+		}
+	}
+}
+
+// A rig file path naming a FIFO, a device or a directory is refused at
+// once, without reading: os.ReadFile on a FIFO with no writer never
+// returns, on /dev/zero it fills memory.
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "rig.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	big := setup(t, base+"#"+strings.Repeat("x", strictyaml.MaxSize)+"\n")
+	for _, tt := range []struct{ path, want string }{
+		{fifo, "not a regular file (a named pipe (FIFO))"},
+		{"/dev/zero", "not a regular file (a character device)"},
+		{t.TempDir(), "not a regular file (a directory)"},
+		{big, "file too large"},
+	} {
+		done := make(chan error, 1)
+		go func() { _, err := rig.Load(tt.path); done <- err }()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), tt.path) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load(%s) = %v, want %q", tt.path, err, tt.want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Load(%s) blocked", tt.path)
+		}
 	}
 }
 

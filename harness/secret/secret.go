@@ -11,6 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/camrig/camrig/harness/internal/inputfile"
 )
 
 // Redacted is what a secret looks like in any output.
@@ -50,6 +52,10 @@ func (s Secret) Where() string {
 	return "nowhere"
 }
 
+// maxFile bounds a secret file: a password or a community string, never
+// more than a line.
+const maxFile = 4 << 10
+
 // ErrMissing says the configured source has no value.
 var ErrMissing = errors.New("secret not set")
 
@@ -65,9 +71,9 @@ func (s Secret) Value() (string, error) {
 		}
 		return v, nil
 	case s.File != "":
-		b, err := os.ReadFile(s.File)
+		b, err := inputfile.Read(s.File, maxFile)
 		if err != nil {
-			return "", fmt.Errorf("%w: reading secret file %s: %v", ErrMissing, s.File, errors.Unwrap(err))
+			return "", fmt.Errorf("%w: reading secret file %v", ErrMissing, err)
 		}
 		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/camrig/camrig/harness/notation"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/camrig/camrig/rigs/virtual/inputfile"
 )
 
 // The simulator reads the rig file with its own small structs, here and
@@ -174,7 +176,7 @@ var reservedNames = map[string]bool{"nvr": true}
 // (notation.StateDirEnv) overrides state_dir; a relative state_dir or profiles is relative to the
 // rig file.
 func LoadRigFile(path, stateDir string) (*RigFile, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxYAML)
 	if err != nil {
 		return nil, &RigFileError{File: path, Msg: err.Error()}
 	}

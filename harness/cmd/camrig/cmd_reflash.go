@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/camrig/camrig/harness/internal/inputfile"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/rig"
 )
@@ -65,6 +66,9 @@ func reflashUnit(u *rig.Unit) *procedure.Unit {
 	return p
 }
 
+// maxImage bounds an image for a profile that does not give its flash size.
+const maxImage = 256 << 20
+
 func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	f := newFlags("reflash --rig R --unit U --image F [--sha256 HEX] [--size N] [--baud B] [--dry-run]", reflashAbout, stderr).withRig().withUnit()
 	imagePath := f.String("image", "", "firmware image file (required)")
@@ -85,16 +89,22 @@ func runReflash(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if *baud < 0 {
 		return f.usageErr("--baud %d must be positive", *baud)
 	}
-	image, err := os.ReadFile(*imagePath)
-	if err != nil {
-		fmt.Fprintf(stderr, "camrig reflash: %v\n", err)
-		return exitFailed
-	}
 	r, name, code := f.rigAndUnit()
 	if code != exitOK {
 		return code
 	}
 	prof := r.Profile(name)
+	// No image is larger than the unit's flash: reading stops there (and a
+	// FIFO or device given as --image is refused before it is read).
+	limit := int64(maxImage)
+	if prof.Flash.Size > 0 {
+		limit = int64(prof.Flash.Size)
+	}
+	image, err := inputfile.Read(*imagePath, limit)
+	if err != nil {
+		fmt.Fprintf(stderr, "camrig reflash: image %v\n", err)
+		return exitFailed
+	}
 	opts := procedure.ReflashOptions{SHA256: *sha, Size: *size}
 	if *baud > 0 {
 		opts.Bauds = []int{*baud}

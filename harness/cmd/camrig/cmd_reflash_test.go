@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -138,6 +139,8 @@ func TestReflashCommandRefusals(t *testing.T) {
 	badCRC[1000] ^= 1
 	corrupt := filepath.Join(dir, "corrupt.bin")
 	must(t, os.WriteFile(corrupt, badCRC, 0o644))
+	fifo := filepath.Join(dir, "fifo.bin")
+	must(t, syscall.Mkfifo(fifo, 0o600))
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -147,6 +150,9 @@ func TestReflashCommandRefusals(t *testing.T) {
 		{"too big", []string{"--image", imagePath}, exitFailed, `refusing`},
 		{"no image", nil, exitUsage, "--image is required"},
 		{"unreadable image", []string{"--image", imagePath + ".missing"}, exitFailed, "no such file"},
+		// Refused at once, not read until the flash is full (or forever).
+		{"FIFO as image", []string{"--image", fifo, "--dry-run"}, exitFailed, "not a regular file (a named pipe (FIFO))"},
+		{"/dev/zero as image", []string{"--image", "/dev/zero", "--dry-run"}, exitFailed, "not a regular file (a character device)"},
 		{"dry run", []string{"--image", small, "--dry-run"}, exitOK, "sf write 0x80000000 0x40000 0x1000"},
 		{"dry run names the image", []string{"--image", small, "--dry-run"}, exitOK, "camrig image for fake-cam, version V9"},
 		{"dry run, wrong model", []string{"--image", wrongModel, "--dry-run"}, exitFailed, `built for model "blink"`},

@@ -3,12 +3,13 @@ package unit
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/camrig/camrig/harness/notation"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/camrig/camrig/rigs/virtual/inputfile"
 )
 
 // Profile is what the simulated bench reads from a camera profile
@@ -120,7 +121,7 @@ type Lockout struct {
 
 // LoadProfile reads a profile file.
 func LoadProfile(path string) (*Profile, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxYAML)
 	if err != nil {
 		return nil, fmt.Errorf("unit profile: %w", err)
 	}

@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
+
+	"github.com/camrig/camrig/rigs/virtual/inputfile"
 )
 
 // Directives of a boot script (fixtures/boot/README.md).
@@ -37,7 +38,7 @@ type Script struct {
 
 // LoadScript reads a boot script file.
 func LoadScript(path string) (*Script, error) {
-	data, err := os.ReadFile(path)
+	data, err := inputfile.Read(path, inputfile.MaxYAML)
 	if err != nil {
 		return nil, fmt.Errorf("boot script: %w", err)
 	}
