@@ -24,6 +24,12 @@ import (
 // has a corrupt image in flash, and returns the harness's view of it.
 func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
 	t.Helper()
+	return brickedWith(t, "")
+}
+
+// brickedWith is bricked with more sim.units.cam4 settings (", hush: false").
+func brickedWith(t *testing.T, more string) (*rig.Rig, *virtual.Rig) {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv(notation.StateDirEnv, dir)
 	path := virtualtest.Relocate(t, filepath.Join("..", "..", "rigs", "virtual.yaml"), t.TempDir(), 0)
@@ -31,7 +37,7 @@ func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	withBrick := strings.Replace(string(data), "\nsim:\n", "\nsim:\n  units:\n    cam4: {bricked: true}\n", 1)
+	withBrick := strings.Replace(string(data), "\nsim:\n", "\nsim:\n  units:\n    cam4: {bricked: true"+more+"}\n", 1)
 	if withBrick == string(data) {
 		t.Fatal("the shipped rig has no sim: section to mark cam4 bricked in")
 	}

@@ -42,11 +42,60 @@ func (s *Session) Interrupt(ctx context.Context) error {
 			return err
 		}
 	}
-	if _, err := s.Run(ctx, ""); err != nil {
-		return fmt.Errorf("uboot: at the prompt, the shell does not answer: %w", err)
+	if err := s.cleanLine(ctx); err != nil {
+		return err
 	}
 	s.mark("prompt", "autoboot stopped")
 	return nil
+}
+
+// Handshake limits: a clean line answers an empty framed command within a
+// fraction of a second; three tries survive stale bytes arriving late.
+const (
+	handshakeTries   = 3
+	handshakeTimeout = 2 * time.Second
+)
+
+// DefaultLineClear is Ctrl+C: U-Boot abandons the line it is editing
+// ("<INTERRUPT>") and prompts again.
+const DefaultLineClear = "\x03"
+
+// cleanLine empties the bootloader's input line with the profile's clear
+// key and runs an empty framed command, retrying (clear again, run again)
+// until one answers. Bytes a cut run left in the UART FIFO (half of a
+// "cp.b ..." typed when the harness died) would otherwise prefix the
+// first command: "Unknown command 'p.b'", and no answer.
+func (s *Session) cleanLine(ctx context.Context) error {
+	clear := s.bl.LineClear
+	if clear == "" {
+		clear = DefaultLineClear
+	}
+	var last error
+	for try := 1; try <= handshakeTries; try++ {
+		if _, err := s.conn.Write([]byte(clear)); err != nil {
+			return fmt.Errorf("uboot: clearing the bootloader's line: %w", err)
+		}
+		_, err := s.RunFor(ctx, min(s.timeout, handshakeTimeout), "")
+		if err == nil {
+			if try > 1 {
+				s.mark("line-cleared", fmt.Sprintf("after %d tries", try))
+			}
+			return nil
+		}
+		last = err
+		if ctx.Err() != nil {
+			break
+		}
+		s.log.Warn("uboot: the shell did not answer at the prompt; clearing its line again", "try", try, "err", err)
+	}
+	return fmt.Errorf("uboot: at the prompt, the shell does not answer (framing %q, cleared the line %d times): %w", s.framing(), handshakeTries, last)
+}
+
+func (s *Session) framing() string {
+	if s.bl.Framing == "" {
+		return FramingHush
+	}
+	return s.bl.Framing
 }
 
 // resendInterval paces interrupt keys: often enough to land inside the

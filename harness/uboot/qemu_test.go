@@ -123,3 +123,30 @@ func TestSessionAgainstRealUBoot(t *testing.T) {
 		t.Fatalf("pflash file at %#x does not hold the image (%v)", dst, err)
 	}
 }
+
+// The simple framing (for bootloaders without hush) works against real
+// U-Boot too: its parser drops the quotes that keep the typed echo from
+// matching the end marker, and failures are read from the output.
+func TestSimpleFramingAgainstRealUBoot(t *testing.T) {
+	_, con, prof := realUBoot(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	bl := prof.Bootloader
+	bl.Framing = uboot.FramingSimple
+	s := uboot.New(con, bl)
+	if err := s.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out, err := s.Run(ctx, "version")
+	if err != nil || !strings.HasPrefix(out, "U-Boot 2023.01") {
+		t.Fatalf("version: %q, %v", out, err)
+	}
+	_, err = s.Run(ctx, "nosuchcmd")
+	var ce *uboot.CommandError
+	if !errors.As(err, &ce) || ce.RC != 1 || !strings.Contains(err.Error(), "Unknown command") {
+		t.Fatalf("unknown command: %v", err)
+	}
+	if sum, err := s.CRC32(ctx, uint64(prof.Flash.LoadAddr), 16); err != nil || sum == 0 {
+		t.Fatalf("crc32: %08x %v", sum, err)
+	}
+}

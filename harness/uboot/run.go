@@ -69,17 +69,25 @@ func (s *Session) Run(ctx context.Context, cmd string) (string, error) {
 // RunFor is Run with its own time allowance, for commands whose duration
 // grows with their size (erasing, writing, reading flash).
 //
-// Framing: the line sent is `cmd; echo __camrig_rc_N=$?` (U-Boot's hush
-// shell keeps the last exit status in $?). The echo of the typed line
-// shows `=$?`, the answer shows digits, so the two cannot be confused, and
-// N changes every command so a late reply to an earlier one cannot either.
+// Framing, as the profile's bootloader.framing says:
+//
+//   - hush (default): the line sent is `cmd; echo __camrig_rc_N=$?` (hush
+//     keeps the last exit status in $?). The echo of the typed line shows
+//     `=$?`, the answer shows digits, so the two cannot be confused.
+//   - simple (no hush shell, $? is printed as typed): the line sent is
+//     `cmd; echo __camrig_'end'_N`. Both parsers drop the single quotes,
+//     so the answer reads __camrig_end_N while the echo of the typed line
+//     does not. There is no exit status: a command failed if its output
+//     holds one of U-Boot's failure lines (SimpleFailures).
+//
+// N changes every command so a late reply to an earlier one cannot be
+// taken for this one's.
 func (s *Session) RunFor(ctx context.Context, d time.Duration, cmd string) (string, error) {
 	if strings.ContainsAny(cmd, "\r\n") {
 		return "", &CommandError{Cmd: cmd, RC: -1, Err: fmt.Errorf("a command must be one line")}
 	}
 	s.seq++
-	marker := fmt.Sprintf("__camrig_rc_%d", s.seq)
-	tail := "echo " + marker + "=$?"
+	tail, done := s.frame()
 	line := tail
 	if cmd != "" {
 		line = cmd + "; " + tail
@@ -91,12 +99,17 @@ func (s *Session) RunFor(ctx context.Context, d time.Duration, cmd string) (stri
 	if err := s.conn.Send(ctx, line+"\r"); err != nil {
 		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
 	}
-	m, err := s.conn.Expect(ctx, console.Re(marker+`=(\d+)\r?\n`))
+	m, err := s.conn.Expect(ctx, done)
 	if err != nil {
 		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
 	}
 	out := commandOutput(m.Before, tail)
-	rc, _ := strconv.Atoi(m.Groups[0])
+	rc := 0
+	if len(m.Groups) > 0 {
+		rc, _ = strconv.Atoi(m.Groups[0])
+	} else if failed := simpleFailure(out); failed != "" {
+		rc = 1
+	}
 	if _, err := s.conn.Expect(ctx, console.Lit(s.bl.Prompt)); err != nil {
 		return out, &CommandError{Cmd: cmd, RC: -1, Output: out, Err: fmt.Errorf("no prompt after the command: %w", err)}
 	}
@@ -105,6 +118,40 @@ func (s *Session) RunFor(ctx context.Context, d time.Duration, cmd string) (stri
 		return out, &CommandError{Cmd: cmd, RC: rc, Output: out}
 	}
 	return out, nil
+}
+
+// Framings a profile can name (bootloader.framing).
+const (
+	FramingHush   = "hush"
+	FramingSimple = "simple"
+)
+
+// frame returns the tail appended to the current command and the pattern
+// its answer matches (with the exit status as its group under hush).
+func (s *Session) frame() (tail string, done console.Pattern) {
+	if s.bl.Framing == FramingSimple {
+		return fmt.Sprintf("echo __camrig_'end'_%d", s.seq), console.Re(fmt.Sprintf(`__camrig_end_%d\r?\n`, s.seq))
+	}
+	marker := fmt.Sprintf("__camrig_rc_%d", s.seq)
+	return "echo " + marker + "=$?", console.Re(marker + `=(\d+)\r?\n`)
+}
+
+// SimpleFailures are the lines by which U-Boot (and the vendor trees built
+// on it) say a command failed: without hush they are all a session has to
+// tell failure from success. Each command's own parser (crc32, sf, mmc,
+// nand, cp.b) still checks its confirmation line.
+var SimpleFailures = []string{"Unknown command '", "Usage:", "## Error", "syntax error", "ERROR", "failed", "Failed", "FAILED", "Bad ", "not found"}
+
+// simpleFailure returns the first output line holding a failure phrase.
+func simpleFailure(out string) string {
+	for _, l := range strings.Split(out, "\n") {
+		for _, f := range SimpleFailures {
+			if strings.Contains(l, f) {
+				return strings.TrimSpace(l)
+			}
+		}
+	}
+	return ""
 }
 
 // commandOutput cuts the echo of the typed line (and anything before it,

@@ -145,6 +145,9 @@ func (r *Rig) attachUnits() error {
 			u.SetDefects(ds.unit())
 			r.note("%s is DEFECTIVE on purpose (sim.units.%s.defects): %s", u.Name(), u.Name(), names(ds))
 		}
+		if h := r.file.Sim.Units[u.Name()].Hush; h != nil && !*h {
+			u.SetSimpleShell(true)
+		}
 		if err := r.attachFlash(u); err != nil {
 			return err
 		}

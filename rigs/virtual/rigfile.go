@@ -118,6 +118,9 @@ type SimUnit struct {
 	// Bricked starts the unit with a corrupt firmware image, so it stops
 	// in its bootloader (needs the flash simulation).
 	Bricked bool `yaml:"bricked"`
+	// Hush (default true) is the bootloader's hush shell; false gives it
+	// U-Boot's simple parser instead (no $?, as many vendor builds).
+	Hush *bool `yaml:"hush"`
 	// Defects are faults the unit plays (defects.go), so a spec can be
 	// shown failing against the defect it exists to catch.
 	Defects UnitDefects `yaml:"defects"`

@@ -63,6 +63,9 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 		return errStale
 	}
 	s := &session{u: u, io: io, env: u.loadEnv()}
+	u.mu.Lock()
+	simple := u.simpleShell
+	u.mu.Unlock()
 	// status is $?: 0 when the last command succeeded, 1 when it failed,
 	// as U-Boot's hush shell keeps it.
 	status := 0
@@ -83,7 +86,11 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 		if !ok {
 			continue
 		}
-		cmds, err := splitCommands(line)
+		split, args := splitCommands, splitArgs
+		if simple {
+			split, args = splitSimpleCommands, splitSimpleArgs
+		}
+		cmds, err := split(line)
 		if err != nil {
 			if err := io.println("syntax error"); err != nil {
 				return err
@@ -91,15 +98,15 @@ func (u *Unit) shell(ctx context.Context, io *bootIO, state State) error {
 			continue
 		}
 		for _, c := range cmds {
-			args, err := splitArgs(c, lookup)
+			argv, err := args(c, lookup)
 			if err != nil {
 				io.println("syntax error")
 				break
 			}
-			if len(args) == 0 {
+			if len(argv) == 0 {
 				continue
 			}
-			err = s.run(ctx, args)
+			err = s.run(ctx, argv)
 			if ctx.Err() != nil {
 				return context.Cause(ctx)
 			}

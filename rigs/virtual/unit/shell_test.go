@@ -181,3 +181,28 @@ func FuzzShellLine(f *testing.F) {
 		}
 	})
 }
+
+// Without hush, $? is printed as typed, $name needs braces and only
+// single quotes quote: a session framing its commands with $? would wait
+// for digits that never come.
+func TestSimpleShell(t *testing.T) {
+	h := newHarness(t, "hikvision-ds2cd", setup{fakeCountdown: true})
+	h.SetSimpleShell(true)
+	h.AddCommand("fail", func(ctx context.Context, io device.BootIO, env device.Env, args []string) error {
+		return errors.New("## flash not probed")
+	})
+	interrupt(t, h)
+	prompt := "\r\nHKVS # "
+	steps := []struct{ send, want string }{
+		{"fail; echo rc=$?\r", "fail; echo rc=$?\r\n## flash not probed\r\nrc=$?" + prompt},
+		{"echo a $loadaddr ${loadaddr} $(loadaddr)\r", "echo a $loadaddr ${loadaddr} $(loadaddr)\r\na $loadaddr 0x82000000 0x82000000" + prompt},
+		{"echo '${loadaddr}; x' \"q\"; echo __m_'end'_1\r", "echo '${loadaddr}; x' \"q\"; echo __m_'end'_1\r\n${loadaddr}; x \"q\"\r\n__m_end_1" + prompt},
+		{"p.b 0x1\x15echo ok\r", "p.b 0x1" + strings.Repeat("\b \b", 7) + "echo ok\r\nok" + prompt},
+	}
+	for _, st := range steps {
+		h.con.send(t, st.send)
+		if got := h.con.expect(t, st.want); got != "" {
+			t.Fatalf("send %q: unexpected output before the reply: %q", st.send, got)
+		}
+	}
+}

@@ -123,6 +123,8 @@ type Unit struct {
 	help      map[string]string
 	services  []device.Service
 	fwcheck   device.FirmwareCheck
+	// simpleShell: the bootloader was built without the hush shell.
+	simpleShell bool
 	basicKeep func(*device.Store) []string
 	btnDown   bool
 	hold      *activeHold
@@ -307,6 +309,16 @@ func (u *Unit) AddService(s device.Service) {
 	if u.state == StateUp {
 		u.startServicesLocked([]device.Service{s})
 	}
+}
+
+// SetSimpleShell makes the bootloader's shell U-Boot's simple parser (no
+// CONFIG_HUSH_PARSER), as many vendor bootloaders are built: `;` and
+// ${name} work, but there is no $? (it is printed as it is typed), no
+// $name without braces and no double quotes.
+func (u *Unit) SetSimpleShell(simple bool) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.simpleShell = simple
 }
 
 // SetFirmwareCheck sets what %flashcheck asks (nil: no check, the image is
