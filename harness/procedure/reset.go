@@ -90,6 +90,9 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 			u.Timeline.Add(timeline.Event{At: r.LEDEdge.At, Source: timeline.LED, Kind: "released-press",
 				Detail: "the LED change that ended the factory hold", Attrs: map[string]string{"lit": fmt.Sprint(r.LEDEdge.Lit)}})
 		}
+		if errors.Is(err, press.ErrNotMet) {
+			err = fmt.Errorf("the status LED never started flashing within the window's max %v: %w", p.Longest, err)
+		}
 		if err == nil && r.Press.Measured < u.D(w.Min)-holdTolerance {
 			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
 		}
@@ -100,19 +103,19 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 	if err != nil {
 		return r, fmt.Errorf("%s: factory hold: %w", u.Name, err)
 	}
-	r.After, err = awaitFactoryBoot(ctx, u, r.Press.End)
+	r.After, err = awaitFactoryBoot(ctx, u, r.Press.End, "factory hold")
 	return r, err
 }
 
-// awaitFactoryBoot waits for the boot a factory reset causes and requires
-// the factory-reset marker on the way.
-func awaitFactoryBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
+// awaitFactoryBoot waits for the boot a factory reset by hold causes and
+// requires the factory-reset marker on the way.
+func awaitFactoryBoot(ctx context.Context, u *Unit, since time.Time, hold string) (Boot, error) {
 	b, err := AwaitBoot(ctx, u, since)
 	if err != nil {
-		return b, err
+		return b, fmt.Errorf("%s: no factory reset after the %s: %w", u.Name, hold, err)
 	}
 	if !b.Has("factory") {
-		return b, fmt.Errorf("%s: came back without the factory-reset marker %q", u.Name, u.Profile.Boot.FactoryMarker)
+		return b, fmt.Errorf("%s: came back from the %s without the factory-reset marker %q", u.Name, hold, u.Profile.Boot.FactoryMarker)
 	}
 	return b, nil
 }
@@ -177,7 +180,7 @@ func PowerOnHold(ctx context.Context, u *Unit) (Reset, error) {
 	if err != nil {
 		return r, fmt.Errorf("%s: power-on hold: %w", u.Name, err)
 	}
-	r.After, err = awaitFactoryBoot(ctx, u, poweredAt)
+	r.After, err = awaitFactoryBoot(ctx, u, poweredAt, "power-on hold")
 	return r, err
 }
 

@@ -34,6 +34,9 @@ type buttonUnit struct {
 	// power-on-hold variant); the unit waits for the release to decide.
 	poweredWhileDown time.Time
 	holds            []time.Duration
+	// factoryFrom, when set, is the hold from which the unit
+	// factory-resets instead of the profile's minimum: a defective unit.
+	factoryFrom time.Duration
 }
 
 func newButtonUnit(t *testing.T, model string) *buttonUnit {
@@ -77,8 +80,15 @@ func newButtonUnit(t *testing.T, model string) *buttonUnit {
 			go b.dev.Print(marker + u.Profile.Boot.ReadyMarker + "\r\n")
 			return
 		}
+		factoryMin := time.Duration(-1)
 		switch {
-		case h.Factory != nil && held >= h.Factory.Min:
+		case b.factoryFrom > 0:
+			factoryMin = b.factoryFrom
+		case h.Factory != nil:
+			factoryMin = h.Factory.Min
+		}
+		switch {
+		case factoryMin >= 0 && held >= factoryMin:
 			go b.dev.Print(u.Profile.Boot.FactoryMarker + "\r\n" + u.Profile.Boot.ReadyMarker + "\r\n")
 		case h.Reboot != nil && held >= h.Reboot.Min:
 			go b.dev.Print(u.Profile.Boot.RebootMarker + "\r\n" + u.Profile.Boot.ReadyMarker + "\r\n")

@@ -65,3 +65,43 @@ func TestShippedHikvisionLongestPresses(t *testing.T) {
 		t.Fatalf("longest press with an LED = %v, want the factory window's max of 30s", longest)
 	}
 }
+
+// The presses a sound unit ignores lie outside every window a running
+// unit knows, below the factory minimum, the short one below every window.
+func TestPressesWithoutEffect(t *testing.T) {
+	w := func(min, max time.Duration) *profile.Window { return &profile.Window{Hold: min, Min: min, Max: max} }
+	s := time.Second
+	cases := []struct {
+		name         string
+		h            profile.Holds
+		short, below time.Duration
+		okBelow      bool
+	}{
+		{"reboot and factory (blink)", profile.Holds{Reboot: w(3*s, 10*s), Factory: w(30*s, 60*s)}, 750 * time.Millisecond, 25 * s, true},
+		{"factory only (hikvision)", profile.Holds{Factory: w(10*s, 30*s), PowerOn: w(10*s, 15*s)}, 2500 * time.Millisecond, 7500 * time.Millisecond, true},
+		{"no gap below the factory window", profile.Holds{Reboot: w(3*s, 12*s), Factory: w(12*s, 30*s)}, 750 * time.Millisecond, 0, false},
+	}
+	for _, c := range cases {
+		short, ok := c.h.ShortPress()
+		if !ok || short != c.short {
+			t.Errorf("%s: short press %v %v, want %v", c.name, short, ok, c.short)
+		}
+		below, ok := c.h.BelowFactory()
+		if ok != c.okBelow || below != c.below {
+			t.Errorf("%s: below factory %v %v, want %v %v", c.name, below, ok, c.below, c.okBelow)
+		}
+		for _, win := range []*profile.Window{c.h.Reboot, c.h.Factory} {
+			for _, d := range []time.Duration{short, below} {
+				if win != nil && d > 0 && d >= win.Min && d <= win.Max {
+					t.Errorf("%s: %v lies in the window %+v", c.name, d, *win)
+				}
+			}
+		}
+	}
+	if _, ok := (profile.Holds{}).ShortPress(); ok {
+		t.Error("a model without a factory hold has a short press")
+	}
+	if _, ok := (profile.Holds{}).BelowFactory(); ok {
+		t.Error("a model without a factory hold has a hold below it")
+	}
+}
