@@ -16,9 +16,6 @@ type target struct {
 	// cfg is the unit's binding, known while the tree is built (the Unit
 	// only once BeforeAll opened it).
 	cfg rig.UnitConfig
-	// since is where the console transcript stood when the current spec
-	// began: each spec's transcript file holds only what it saw.
-	since int64
 	*rig.Unit
 }
 
@@ -59,10 +56,9 @@ var _ = Describe("Unit", func() {
 				t.Unit = openUnit(ctx, name)
 			})
 			BeforeEach(func() {
-				if t.Console != nil {
-					t.since = t.Console.Transcript().Len()
-				}
-				DeferCleanup(func() { attachEvidence(t.Unit, t.since) })
+				// Each spec's transcript and timeline hold only what
+				// happened since it began.
+				DeferCleanup(func() { attachEvidence(t.Unit) })
 			})
 			for _, s := range suites {
 				s(t)

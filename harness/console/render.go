@@ -127,6 +127,18 @@ const maxTimedLine = 4096
 // and invalid UTF-8 are escaped as \xNN, CR before LF is dropped, and
 // WithRedact secrets are replaced. This is the form reports attach.
 func (t *Transcript) WriteTimed(w io.Writer) error {
+	return t.timedLines(func(at time.Time, text string) error {
+		_, err := fmt.Fprintf(w, "%s %s\n", at.Format(timedLayout), text)
+		return err
+	})
+}
+
+// timedLayout stamps each line of a timed transcript.
+const timedLayout = "15:04:05.000000"
+
+// timedLines calls fn for every line of the transcript (redacted and
+// escaped) with the arrival time of its first byte, and for every gap.
+func (t *Transcript) timedLines(fn func(at time.Time, text string) error) error {
 	var line []byte
 	var at time.Time
 	flush := func() error {
@@ -134,9 +146,8 @@ func (t *Transcript) WriteTimed(w io.Writer) error {
 			return nil
 		}
 		text := escapeLine(t.red.apply(bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))))
-		_, err := fmt.Fprintf(w, "%s %s\n", at.Format("15:04:05.000000"), text)
 		line = line[:0]
-		return err
+		return fn(at, text)
 	}
 	v := t.view()
 	gaps := v.gaps
@@ -146,7 +157,7 @@ func (t *Transcript) WriteTimed(w io.Writer) error {
 			if err := flush(); err != nil {
 				return err
 			}
-			if _, err := fmt.Fprintf(w, "%s %s\n", gaps[0].Down.Format("15:04:05.000000"), gapLine(gaps[0])); err != nil {
+			if err := fn(gaps[0].Down, gapLine(gaps[0])); err != nil {
 				return err
 			}
 			gaps = gaps[1:]
