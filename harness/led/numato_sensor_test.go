@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/camrig/camrig/harness/drivers" // the led and power backends under test
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power/boardtest"
 	"github.com/camrig/camrig/rigs/virtual/pty"

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/camrig/camrig/harness/internal/bindcheck"
-	"github.com/camrig/camrig/harness/power"
 )
 
 // Config is a unit's led binding in a rig file.
@@ -18,9 +16,10 @@ import (
 //	led: {driver: numato-gpio, port: /dev/ttyACM0, pin: 0, poll: 20ms}
 //	led: {driver: gpio, pin: GPIO27, active_low: true}
 type Config struct {
-	// Driver is numato-gpio (polled "gpio read N" on a Numato board, which
-	// may be the same board and port as the unit's relays) or gpio (a
-	// periph pin with edge detection).
+	// Driver names a registered LED backend: today numato-gpio (polled
+	// "gpio read N" on a Numato board, which may be the same board and
+	// port as the unit's relays; harness/power/numato) or gpio (a periph
+	// pin with edge detection; harness/power/gpioline).
 	Driver string `yaml:"driver"`
 	Port   string `yaml:"port"`
 	Baud   int    `yaml:"baud"`
@@ -29,7 +28,8 @@ type Config struct {
 	ActiveLow bool          `yaml:"active_low"`
 	Poll      time.Duration `yaml:"poll"`
 	Window    time.Duration `yaml:"window"`
-	// Timeout bounds one Numato exchange (default power.DefaultSerialTimeout).
+	// Timeout bounds one exchange with a board input (numato-gpio; default
+	// serialboard.DefaultTimeout).
 	Timeout time.Duration `yaml:"timeout"`
 }
 
@@ -120,49 +120,4 @@ func Open(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
 		return nil, fmt.Errorf("led: unknown driver %q (known: %v)", cfg.Driver, Drivers())
 	}
 	return d.Open(ctx, cfg, opts)
-}
-
-// The two LED inputs of today. They move to their board packages with the
-// power backends.
-func init() {
-	Register(Driver{Name: "numato-gpio", Open: openNumatoGPIO, Check: checkNumatoGPIO})
-	Register(Driver{Name: "gpio", Open: openGPIO, Check: checkGPIO})
-}
-
-func checkNumatoGPIO(cfg Config) bindcheck.Problems {
-	var ps bindcheck.Problems
-	ps.Err("port", bindcheck.DevicePath(cfg.Port))
-	if n, err := strconv.Atoi(cfg.Pin); err != nil || n < 0 || n > 31 {
-		ps.Add("pin", "pin %q: the numato-gpio driver wants a GPIO index (0-31)", cfg.Pin)
-	}
-	return ps
-}
-
-func openNumatoGPIO(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
-	pin, err := strconv.Atoi(cfg.Pin)
-	if err != nil {
-		return nil, fmt.Errorf("led numato-gpio:%s: pin %q is not a GPIO number", cfg.Port, cfg.Pin)
-	}
-	in, err := power.OpenNumatoGPIO(ctx, power.Config{Port: cfg.Port, Baud: cfg.Baud, Timeout: cfg.Timeout}, pin,
-		power.Deps{Clock: opts.Clock, Log: opts.Log})
-	if err != nil {
-		return nil, fmt.Errorf("led: %w", err)
-	}
-	return NewPolled(in, opts), nil
-}
-
-func checkGPIO(cfg Config) bindcheck.Problems {
-	var ps bindcheck.Problems
-	if cfg.Pin == "" {
-		ps.Add("pin", "the gpio driver needs pin (a GPIO line name)")
-	}
-	return ps
-}
-
-func openGPIO(ctx context.Context, cfg Config, opts Options) (*Sensor, error) {
-	p, err := power.FindPin(cfg.Pin)
-	if err != nil {
-		return nil, fmt.Errorf("led: %w", err)
-	}
-	return NewEdge(p, opts)
 }

@@ -37,7 +37,7 @@ const (
 )
 
 // Reader is a digital input that can be read on demand (true = high).
-// power.NumatoGPIO implements it.
+// numato.GPIO implements it.
 type Reader interface {
 	Read(ctx context.Context) (bool, error)
 	String() string

@@ -8,6 +8,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpioreg"
 
 	"github.com/camrig/camrig/harness/clock/clocktest"
+	_ "github.com/camrig/camrig/harness/drivers" // the led and power backends under test
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/led/ledtest"
 	"github.com/camrig/camrig/harness/power"

@@ -63,6 +63,19 @@ type Deps struct {
 	Log   *slog.Logger
 }
 
+// WithDefaults fills what the harness did not give: the real clock and the
+// default logger. Open applies it; so do backend constructors called
+// directly (tests, the LED sensor's board input).
+func (d Deps) WithDefaults() Deps {
+	if d.Clock == nil {
+		d.Clock = clock.Real{}
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	return d
+}
+
 // Opener builds a Switch from a binding. It may talk to the hardware.
 type Opener func(ctx context.Context, cfg Config, deps Deps) (Switch, error)
 
@@ -144,11 +157,5 @@ func Open(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
 	if !ok {
 		return nil, fmt.Errorf("power: unknown driver %q (known: %v)", cfg.Driver, Drivers())
 	}
-	if deps.Clock == nil {
-		deps.Clock = clock.Real{}
-	}
-	if deps.Log == nil {
-		deps.Log = slog.Default()
-	}
-	return d.Open(ctx, cfg, deps)
+	return d.Open(ctx, cfg, deps.WithDefaults())
 }

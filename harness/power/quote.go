@@ -2,9 +2,9 @@ package power
 
 import "fmt"
 
-// quoteBytes renders what a board sent for an error message: Go-quoted and
+// QuoteBytes renders what a board sent for an error message: Go-quoted and
 // cut at 80 bytes so a babbling board cannot flood a log.
-func quoteBytes(b []byte) string {
+func QuoteBytes(b []byte) string {
 	const max = 80
 	if len(b) <= max {
 		return fmt.Sprintf("%q", b)
@@ -12,8 +12,8 @@ func quoteBytes(b []byte) string {
 	return fmt.Sprintf("%q...(%d more bytes)", b[:max], len(b)-max)
 }
 
-// hexBytes renders binary replies ("ff 01 01"), cut like quoteBytes.
-func hexBytes(b []byte) string {
+// HexBytes renders binary replies ("ff 01 01"), cut like QuoteBytes.
+func HexBytes(b []byte) string {
 	const max = 32
 	if len(b) == 0 {
 		return "nothing"

@@ -1,10 +1,14 @@
 // Package power switches one power line of a unit (a relay channel, a smart
-// plug, a PoE port). Backends implement Switch; cycling and timeline
-// recording live here once so no backend re-implements them.
+// plug, a PoE port). It holds the Switch interface, Cycle and the timeline
+// recording (once, so no backend re-implements them) and the driver
+// registry. Each backend family lives in a package of its own below this
+// one (numato, lcus and kmtronic on serialboard; plug; snmppoe; execswitch;
+// gpioline; qemuvm) and registers itself; harness/drivers links them all.
 package power
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -23,6 +27,21 @@ type Switch interface {
 	// String names the board and channel, e.g. "numato:/dev/ttyACM0#0".
 	String() string
 }
+
+// Pulser is implemented by switches whose hardware can revert a state by
+// itself (Tasmota PulseTime, Shelly timer / toggle_after). Pulse drives the
+// line to on and arms the device to return it to !on after the given time,
+// so the line is released even if this process dies before it can send the
+// opposite command. A press arms it as a backstop and still releases the line
+// itself at the requested hold.
+type Pulser interface {
+	Pulse(ctx context.Context, on bool, after time.Duration) error
+}
+
+// ErrDeviceReply marks a device that answered, but not with what its
+// protocol promises (wrong JSON, an HTTP error status, an SNMP error).
+// Such errors are never retried: asking again gets the same answer.
+var ErrDeviceReply = errors.New("unexpected reply")
 
 // Closer is implemented by switches that hold a port or connection.
 type Closer interface{ Close() error }

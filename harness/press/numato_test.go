@@ -21,6 +21,7 @@ import (
 
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/power/boardtest"
+	_ "github.com/camrig/camrig/harness/power/numato" // the backend under the solenoid
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/safety"
 	"github.com/camrig/camrig/rigs/virtual/pty"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/camrig/camrig/harness/clock/clocktest"
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/power/plug"
 	"github.com/camrig/camrig/harness/power/powertest"
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/safety"
@@ -255,8 +256,8 @@ func (p *pulser) Pulse(ctx context.Context, on bool, after time.Duration) error 
 
 // The smart-plug backends arm their own timers for a press.
 var (
-	_ press.AutoOff = (*power.Tasmota)(nil)
-	_ press.AutoOff = (*power.Shelly)(nil)
+	_ press.AutoOff = (*plug.Tasmota)(nil)
+	_ press.AutoOff = (*plug.Shelly)(nil)
 )
 
 func TestPressArmsHardwareAutoOff(t *testing.T) {

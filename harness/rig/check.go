@@ -11,6 +11,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	_ "github.com/camrig/camrig/harness/drivers" // every driver a rig file may name, with its Check
 	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
 	"github.com/camrig/camrig/harness/led"

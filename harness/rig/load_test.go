@@ -1,18 +1,23 @@
 package rig_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/internal/strictyaml"
+	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/rig"
@@ -517,4 +522,75 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("error does not name the file: %v", err)
 		}
 	})
+}
+
+// loadTest drivers record what Load does with their bindings. They are
+// registered once per process (the registry refuses a second registration,
+// and -count=N runs the test N times).
+var (
+	loadTestOnce    sync.Once
+	loadTestMu      sync.Mutex
+	loadTestChecked []string
+	loadTestOpened  []string
+)
+
+func registerLoadTestDrivers() {
+	note := func(list *[]string, what string) {
+		loadTestMu.Lock()
+		defer loadTestMu.Unlock()
+		*list = append(*list, what)
+	}
+	loadTestOnce.Do(func() {
+		power.Register(power.Driver{
+			Name: "load-test-relay",
+			Open: func(_ context.Context, cfg power.Config, _ power.Deps) (power.Switch, error) {
+				note(&loadTestOpened, fmt.Sprintf("power#%d", cfg.Channel))
+				return nil, errors.New("must not be opened")
+			},
+			Check: func(cfg power.Config, _ bindcheck.Scope) bindcheck.Problems {
+				note(&loadTestChecked, fmt.Sprintf("power#%d", cfg.Channel))
+				if cfg.Channel > 3 {
+					return bindcheck.Problems{{Key: "channel", Msg: "load-test-relay has 4 channels"}}
+				}
+				return nil
+			},
+		})
+		led.Register(led.Driver{
+			Name: "load-test-led",
+			Open: func(_ context.Context, cfg led.Config, _ led.Options) (*led.Sensor, error) {
+				note(&loadTestOpened, "led "+cfg.Pin)
+				return nil, errors.New("must not be opened")
+			},
+			Check: func(cfg led.Config) bindcheck.Problems {
+				note(&loadTestChecked, "led "+cfg.Pin)
+				return nil
+			},
+		})
+	})
+	loadTestMu.Lock()
+	loadTestChecked, loadTestOpened = nil, nil
+	loadTestMu.Unlock()
+}
+
+// Loading a rig file runs every binding's registered Check, reports what
+// it finds at file:line, and never calls an Open: a rig file must load on a
+// laptop with no bench attached, and loading one must not move a relay.
+func TestLoadChecksBindingsAndOpensNothing(t *testing.T) {
+	registerLoadTestDrivers()
+	text := strings.NewReplacer(
+		"power: {driver: numato, port: /dev/ttyACM0, channel: 0}", "power: {driver: load-test-relay, channel: 2}",
+		"led: {driver: numato-gpio, port: /dev/ttyACM0, pin: 0}", "led: {driver: load-test-led, pin: x}",
+		"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: load-test-relay, channel: 7",
+	).Replace(base)
+	path := setup(t, text)
+	_, err := rig.Load(path)
+	assertNamed(t, err, path, 21, "units[1].power.channel", "load-test-relay has 4 channels")
+	loadTestMu.Lock()
+	defer loadTestMu.Unlock()
+	if want := []string{"power#2", "led x", "power#7"}; !slices.Equal(loadTestChecked, want) {
+		t.Errorf("checked %v, want %v", loadTestChecked, want)
+	}
+	if len(loadTestOpened) > 0 {
+		t.Errorf("rig.Load opened %v", loadTestOpened)
+	}
 }

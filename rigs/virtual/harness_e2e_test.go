@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/power/numato"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/unit"
 )
@@ -32,9 +33,9 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 	}
 	defer r.Close()
 	deps := power.Deps{Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	numato := filepath.Join(dir, "relay-numato")
+	numatoPort := filepath.Join(dir, "relay-numato")
 
-	cam3Power, err := power.Open(ctx, power.Config{Driver: "numato", Port: numato, Channel: 4}, deps)
+	cam3Power, err := power.Open(ctx, power.Config{Driver: "numato", Port: numatoPort, Channel: 4}, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +45,7 @@ func TestHarnessRelayDriversDriveTheVirtualRig(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer closeSwitch(cam2Power)
-	led, err := power.OpenNumatoGPIO(ctx, power.Config{Port: numato}, 2, deps)
+	led, err := numato.OpenGPIO(ctx, power.Config{Port: numatoPort}, 2, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ var layers = []layer{
 		"clock", "secret", "timeline", "internal/strictyaml", "internal/inputfile", "internal/digest", "internal/bindcheck", "fwimage", "ymodem",
 		"notation", "internal/layering"}},
 	{name: "devices", mayImport: []string{"foundations", "devices"}, pkgs: []string{
-		"profile", "console", "power", "press", "led", "safety", "uboot", "qemu",
+		"profile", "console", "power", "drivers", "press", "led", "safety", "uboot", "qemu",
 		"internal/isapihttp", "camera", "nvr"}},
 	{name: "rig", mayImport: []string{"foundations", "devices"}, pkgs: []string{"rig"}},
 	{name: "procedures", mayImport: []string{"foundations", "devices"}, pkgs: []string{"procedure"}},

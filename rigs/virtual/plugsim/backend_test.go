@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/power"
+	powerplug "github.com/camrig/camrig/harness/power/plug"
 	"github.com/camrig/camrig/rigs/virtual/plugsim"
 )
 
@@ -135,7 +136,7 @@ func TestShellyBackendDrivesVirtualPlug(t *testing.T) {
 	}
 	defer plug.Close()
 	sw := openSwitch(t, power.Config{Driver: "shelly", URL: plug.URL(), Channel: 1, PasswordFile: passwordFile(t, "sh3lly")})
-	if g := sw.(*power.Shelly).Generation(); g != 2 {
+	if g := sw.(*powerplug.Shelly).Generation(); g != 2 {
 		t.Fatalf("generation %d", g)
 	}
 	ctx := context.Background()
