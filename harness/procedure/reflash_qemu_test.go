@@ -11,15 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camrig/camrig/harness/qemu/qemutest"
-
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
-	"github.com/camrig/camrig/harness/qemu"
 	"github.com/camrig/camrig/harness/timeline"
+	"github.com/camrig/camrig/rigs/virtual/qemusim"
+	"github.com/camrig/camrig/rigs/virtual/qemusim/qemutest"
 )
 
 // TestReflashRealUBootUnderQEMU is the end-to-end proof: a reflash
@@ -114,12 +113,12 @@ func TestReflashRealUBootUnderQEMU(t *testing.T) {
 }
 
 // checkPFlash stops QEMU and compares the pflash file with want.
-func checkPFlash(t *testing.T, m *qemu.Machine, addr uint64, want []byte) {
+func checkPFlash(t *testing.T, m *qemusim.Machine, addr uint64, want []byte) {
 	t.Helper()
 	if err := m.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := qemu.ReadPFlash(m.PFlash(), addr, len(want))
+	got, err := qemusim.ReadPFlash(m.PFlash(), addr, len(want))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,8 +3,6 @@ package rig
 import (
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
@@ -28,9 +26,6 @@ type Rig struct {
 	Units   []UnitConfig
 	// File is the rig file's path as given to Load.
 	File string
-	// Sim is the raw `sim:` node (nil when absent), with ${state_dir}
-	// expanded in its scalars. The harness never interprets it.
-	Sim *yaml.Node
 	// Clock paces LeaseAny's waits and stamps leases; nil means the wall
 	// clock.
 	Clock clock.Clock

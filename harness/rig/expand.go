@@ -59,8 +59,7 @@ func expandStrings(v reflect.Value, stateDir string) {
 		}
 	case reflect.Struct:
 		if v.Type() == reflect.TypeFor[yaml.Node]() {
-			expandNode(v.Addr().Interface().(*yaml.Node), stateDir)
-			return
+			return // the sim section: the simulator reads it (rigs/virtual)
 		}
 		for i := 0; i < v.NumField(); i++ {
 			if v.Type().Field(i).IsExported() {
@@ -75,19 +74,5 @@ func expandStrings(v reflect.Value, stateDir string) {
 		if v.CanSet() {
 			v.SetString(strings.ReplaceAll(v.String(), notation.StateDirVar, stateDir))
 		}
-	}
-}
-
-// expandNode expands ${state_dir} in the scalars of a raw node (the sim
-// section), leaving anything else as written.
-func expandNode(n *yaml.Node, stateDir string) {
-	if n == nil {
-		return
-	}
-	if n.Kind == yaml.ScalarNode && stateDir != "" {
-		n.Value = strings.ReplaceAll(n.Value, notation.StateDirVar, stateDir)
-	}
-	for _, c := range n.Content {
-		expandNode(c, stateDir)
 	}
 }

@@ -22,7 +22,10 @@ type fileRig struct {
 	LockDir   string     `yaml:"lock_dir"`
 	NVR       *fileNVR   `yaml:"nvr"`
 	Units     []fileUnit `yaml:"units"`
-	Sim       yaml.Node  `yaml:"sim"`
+	// Sim is the simulator's section (rigs/virtual reads it, checks
+	// its keys and expands ${state_dir} in it): the harness accepts it
+	// unread.
+	Sim yaml.Node `yaml:"sim"`
 }
 
 type fileNVR struct {

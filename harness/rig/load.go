@@ -66,10 +66,6 @@ func Parse(file string, data []byte) (*Rig, error) {
 	if f.NVR != nil {
 		r.NVR = checkNVR(p, f.NVR, f.Virtual)
 	}
-	if f.Sim.Kind != 0 {
-		sim := f.Sim
-		r.Sim = &sim
-	}
 	if len(f.Units) == 0 {
 		p.add([]string{"units"}, "a rig needs at least one unit")
 	}

@@ -136,9 +136,6 @@ func TestLoadBase(t *testing.T) {
 	if r.NVR == nil || r.NVR.API != "http://127.0.0.1:18080" || r.NVR.Password.Env != "CAMRIG_TEST_NVR_PW" {
 		t.Errorf("nvr = %+v", r.NVR)
 	}
-	if r.Sim == nil || len(r.Sim.Content) != 2 || r.Sim.Content[0].Value != "numato" {
-		t.Errorf("sim node = %+v", r.Sim)
-	}
 	if r.ProfilesDir != profilesDir(t) || r.StateDir != "/tmp/camrig-test-state" {
 		t.Errorf("dirs: profiles %q state %q", r.ProfilesDir, r.StateDir)
 	}
@@ -180,7 +177,7 @@ func TestDefaultsWhenOmitted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Timescale != 1 || r.Profile("u1") == nil || r.NVR != nil || r.Sim != nil {
+	if r.Timescale != 1 || r.Profile("u1") == nil || r.NVR != nil {
 		t.Fatalf("rig = %+v", r)
 	}
 }

@@ -11,17 +11,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camrig/camrig/harness/qemu/qemutest"
-
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/qemu"
 	"github.com/camrig/camrig/harness/uboot"
+	"github.com/camrig/camrig/rigs/virtual/qemusim"
+	"github.com/camrig/camrig/rigs/virtual/qemusim/qemutest"
 )
 
 // realUBoot boots Debian's u-boot-qemu under QEMU and returns a console
 // on its UART, powered on. Skips when the packages are missing.
-func realUBoot(t *testing.T) (*qemu.Machine, *console.Console, *profile.Profile) {
+func realUBoot(t *testing.T) (*qemusim.Machine, *console.Console, *profile.Profile) {
 	t.Helper()
 	prof, err := profile.Load("../../fixtures/profiles/qemu-arm-virt.yaml")
 	if err != nil {
@@ -40,7 +40,14 @@ func realUBoot(t *testing.T) (*qemu.Machine, *console.Console, *profile.Profile)
 		}
 		con.Close()
 	})
-	if err := m.QMP().ColdStart(ctx); err != nil {
+	// Power on through QEMU's machine protocol, as the qemu power backend
+	// does.
+	qmp, err := qemu.Dial(ctx, m.QMPPort())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer qmp.Close()
+	if err := qmp.ColdStart(ctx); err != nil {
 		t.Fatal(err)
 	}
 	return m, con, prof
@@ -118,7 +125,7 @@ func TestSessionAgainstRealUBoot(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Close()
-	onDisk, err := qemu.ReadPFlash(m.PFlash(), dst, len(img))
+	onDisk, err := qemusim.ReadPFlash(m.PFlash(), dst, len(img))
 	if err != nil || !bytes.Equal(onDisk, img) {
 		t.Fatalf("pflash file at %#x does not hold the image (%v)", dst, err)
 	}

@@ -22,6 +22,14 @@ type options struct {
 	uartTap   func(unit string, p []byte, at time.Time)
 }
 
+func collect(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // WithUARTTap calls fn after each chunk a unit's UART put on its pty, with
 // the time it was written: benchmarks use it to time "the last byte of a
 // marker" at the device. fn must be quick and must not keep p.

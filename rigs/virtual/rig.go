@@ -100,16 +100,22 @@ type Unwired struct {
 }
 
 // Start builds and starts the rig described by rigPath. ctx bounds only
-// the start-up; the rig runs until Close.
-func Start(ctx context.Context, rigPath string, opts ...Option) (_ *Rig, err error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+// the start-up; the rig runs until Close. A rig whose units are QEMU
+// machines (sim.qemu) is started by Run instead.
+func Start(ctx context.Context, rigPath string, opts ...Option) (*Rig, error) {
+	o := collect(opts)
 	rf, err := LoadRigFile(rigPath, o.stateDir)
 	if err != nil {
 		return nil, err
 	}
+	if len(rf.Sim.QEMU) > 0 {
+		return nil, fmt.Errorf("virtual rig: %s runs its units under QEMU (sim.qemu): start it with Run (camrig sim)", rf.File)
+	}
+	return startUnits(ctx, rf, o)
+}
+
+// startUnits builds and starts the simulated units of rf.
+func startUnits(ctx context.Context, rf *RigFile, o options) (_ *Rig, err error) {
 	if o.timescale != 0 {
 		if o.timescale < 0 || o.timescale > 1 {
 			return nil, fmt.Errorf("virtual rig: timescale %v out of range (0, 1]", o.timescale)

@@ -1,6 +1,7 @@
 package virtual
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"maps"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/notation"
+	"github.com/camrig/camrig/rigs/virtual/qemusim"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/camrig/camrig/rigs/virtual/inputfile"
@@ -111,6 +113,9 @@ type SimFile struct {
 	// Units says how named units start out.
 	Units map[string]SimUnit `yaml:"units"`
 	NVR   SimNVR             `yaml:"nvr"`
+	// QEMU lists units that are real bootloaders under QEMU: a rig with
+	// this list runs them (Run) instead of simulated units.
+	QEMU []qemusim.UnitSim `yaml:"qemu"`
 }
 
 // SimUnit is `sim.units.<name>`: how a unit starts out.
@@ -271,6 +276,12 @@ func (rf *RigFile) resolve(override string) error {
 		x(&rf.NVR.API)
 		x(&rf.NVR.PasswordFile)
 	}
+	for i := range rf.Sim.QEMU {
+		q := &rf.Sim.QEMU[i]
+		for _, s := range []*string{&q.Binary, &q.BIOS, &q.PFlash, &q.Serial, &q.QMP} {
+			x(s)
+		}
+	}
 	for i := range rf.Units {
 		u := &rf.Units[i]
 		x(&u.Console.Port)
@@ -403,7 +414,51 @@ func (rf *RigFile) check() error {
 	if rf.Sim.NVR.Poll < 0 || rf.Sim.NVR.ActivateAfter < 0 {
 		bad(0, "sim.nvr: poll and activate_after must not be negative")
 	}
+	rf.checkQEMU(bad)
 	return errors.Join(errs...)
+}
+
+// checkQEMU checks the sim.qemu entries against the units they play: the
+// harness reaches such a unit through its console and power bindings, so
+// those must name the sockets QEMU will listen on.
+func (rf *RigFile) checkQEMU(bad func(line int, format string, a ...any)) {
+	seen := map[string]bool{}
+	for i, q := range rf.Sim.QEMU {
+		where := fmt.Sprintf("sim.qemu[%d]", i)
+		if err := q.Check(); err != nil {
+			bad(q.Line, "%s: %v", where, err)
+			continue
+		}
+		if seen[q.Unit] {
+			bad(q.Line, "%s: unit %q listed twice", where, q.Unit)
+			continue
+		}
+		seen[q.Unit] = true
+		i := slices.IndexFunc(rf.Units, func(u UnitFile) bool { return u.Name == q.Unit })
+		if i < 0 {
+			bad(q.Line, "%s: no unit named %q", where, q.Unit)
+			continue
+		}
+		u := rf.Units[i]
+		if socketPath(u.Console.Port) != q.Serial {
+			bad(q.Line, "%s: unit %q's console.port is %q, but its QEMU serves the console at %s", where, q.Unit, u.Console.Port, q.SerialPort())
+		}
+		if p := u.Power; p != nil && p.Driver == "qemu" && socketPath(cmp.Or(p.Port, p.URL)) != q.QMP {
+			bad(q.Line, "%s: unit %q's power port is %q, but its QEMU listens for QMP at %s", where, q.Unit, cmp.Or(p.Port, p.URL), q.QMPPort())
+		}
+	}
+}
+
+// socketPath is the path of a unix socket address as a binding writes it
+// (a path, unix:path or unix:///path).
+func socketPath(addr string) string {
+	if p, ok := strings.CutPrefix(addr, "unix://"); ok {
+		return p
+	}
+	if p, ok := strings.CutPrefix(addr, "unix:"); ok {
+		return p
+	}
+	return addr
 }
 
 // numatoPin is the LED pin number (checked by check).

@@ -9,9 +9,18 @@ import (
 )
 
 // Run starts the rig, prints where each device is, runs until ctx ends
-// and then removes what it created.
+// and then removes what it created. A rig whose sim section lists QEMU
+// machines runs those (real bootloaders) instead of simulated units.
 func Run(ctx context.Context, rigPath string, stdout io.Writer, opts ...Option) error {
-	r, err := Start(ctx, rigPath, opts...)
+	o := collect(opts)
+	rf, err := LoadRigFile(rigPath, o.stateDir)
+	if err != nil {
+		return err
+	}
+	if len(rf.Sim.QEMU) > 0 {
+		return runQEMU(ctx, rf, stdout, o)
+	}
+	r, err := startUnits(ctx, rf, o)
 	if err != nil {
 		return err
 	}

@@ -4,11 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/camrig/camrig/harness/notation"
-	"github.com/camrig/camrig/harness/qemu"
 	"io"
 	"os"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual"
 )
 
@@ -32,6 +31,11 @@ state lock it made (config stores and secrets stay for the next run).
 
 A loopback address already in use (another simulator) is waited for a few
 seconds, then left unserved with a note; the rest of the rig runs.
+
+A rig file whose sim section lists qemu machines (rigs/qemu-uboot.yaml)
+runs those instead: Debian's real U-Boot under qemu-system-arm, started
+powered off, its console and QMP power port on the unix sockets the list
+names and its NOR flash a pflash file kept between runs.
 
 The rig file is first checked as the harness reads it, so a misspelt key
 fails here naming file:line.`
@@ -59,25 +63,14 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return exitFailed
 		}
 	}
-	r, code := f.loadRig()
-	if code != exitOK {
+	if _, code := f.loadRig(); code != exitOK {
 		return code
-	}
-	// A rig whose sim section lists QEMU machines runs real bootloaders
-	// instead of the simulated units.
-	machines, err := qemu.DecodeSim(r.File, r.Sim)
-	if err != nil {
-		fmt.Fprintf(stderr, "camrig sim: %v\n", err)
-		return exitRigFile
-	}
-	if len(machines) > 0 {
-		return runQEMU(ctx, r.Name, machines, stdout, stderr)
 	}
 	opts := []virtual.Option{virtual.WithLogger(f.logger()), virtual.WithStateDir(stateDir)}
 	if timescale != 0 {
 		opts = append(opts, virtual.WithTimescale(timescale))
 	}
-	err = virtual.Run(ctx, f.rigPath, stdout, opts...)
+	err := virtual.Run(ctx, f.rigPath, stdout, opts...)
 	var rfe *virtual.RigFileError
 	switch {
 	case err == nil:
@@ -91,37 +84,4 @@ func runSim(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "camrig sim: %v\n", err)
 	return exitFailed
-}
-
-// runQEMU starts the rig's QEMU machines (powered off, as a unit on a bench
-// whose relay is open), prints where each one is, and stops them when ctx
-// ends or one of them exits.
-func runQEMU(ctx context.Context, rigName string, units []qemu.UnitSim, stdout, stderr io.Writer) int {
-	ms, err := qemu.StartAll(ctx, units)
-	if err != nil {
-		fmt.Fprintf(stderr, "camrig sim: %v\n", err)
-		return exitFailed
-	}
-	fmt.Fprintf(stdout, "qemu rig %q:\n", rigName)
-	exited := make(chan string, len(ms))
-	for i, m := range ms {
-		fmt.Fprintf(stdout, "  unit   %-8s console %s, power %s, flash %s\n", units[i].Unit, m.SerialPort(), m.QMPPort(), m.PFlash())
-		go func(name string, m *qemu.Machine) {
-			<-m.Exited()
-			exited <- name
-		}(units[i].Unit, m)
-	}
-	fmt.Fprintln(stdout, "running; SIGINT (Ctrl+C) or SIGTERM stops the rig")
-	code := exitOK
-	select {
-	case <-ctx.Done():
-	case name := <-exited:
-		fmt.Fprintf(stderr, "camrig sim: QEMU of unit %s exited\n", name)
-		code = exitFailed
-	}
-	for _, m := range ms {
-		m.Close()
-	}
-	fmt.Fprintln(stdout, "stopped")
-	return code
 }

@@ -20,8 +20,8 @@ import (
 //	power: {driver: qemu, port: unix:///run/camrig/qmp.sock, timeout: 5s}
 //
 // port (or url) is the QMP socket QEMU listens on: a path, unix:///path or
-// tcp://127.0.0.1:port (loopback only). The launcher (harness/qemu.Start)
-// opens it with Config.QMP.
+// tcp://127.0.0.1:port (loopback only). The launcher (rigs/virtual/qemusim,
+// `camrig sim`) opens it from the rig file's sim.qemu qmp path.
 //
 // Wire format: QMP, JSON objects over the socket. Each Set or Get is one
 // short session: QEMU's greeting, qmp_capabilities, the command(s), close

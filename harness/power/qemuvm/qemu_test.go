@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/camrig/camrig/harness/qemu/qemutest"
+	"github.com/camrig/camrig/rigs/virtual/qemusim/qemutest"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/power"

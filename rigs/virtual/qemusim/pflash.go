@@ -1,4 +1,4 @@
-package qemu
+package qemusim
 
 import (
 	"bytes"
@@ -31,27 +31,27 @@ func EnsurePFlash(path string) error {
 	switch {
 	case err == nil:
 		if st.Size() != PFlashSize {
-			return fmt.Errorf("qemu: pflash file %s is %d bytes; QEMU's virt machine needs exactly %d", path, st.Size(), PFlashSize)
+			return fmt.Errorf("qemusim: pflash file %s is %d bytes; QEMU's virt machine needs exactly %d", path, st.Size(), PFlashSize)
 		}
 		return nil
 	case !os.IsNotExist(err):
-		return fmt.Errorf("qemu: pflash file: %w", err)
+		return fmt.Errorf("qemusim: pflash file: %w", err)
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
-		return fmt.Errorf("qemu: creating pflash file: %w", err)
+		return fmt.Errorf("qemusim: creating pflash file: %w", err)
 	}
 	chunk := bytes.Repeat([]byte{0xFF}, 1<<20)
 	for n := 0; n < PFlashSize; n += len(chunk) {
 		if _, err := f.Write(chunk); err != nil {
 			f.Close()
 			os.Remove(path)
-			return fmt.Errorf("qemu: writing pflash file %s: %w", path, err)
+			return fmt.Errorf("qemusim: writing pflash file %s: %w", path, err)
 		}
 	}
 	if err := f.Close(); err != nil {
 		os.Remove(path)
-		return fmt.Errorf("qemu: writing pflash file %s: %w", path, err)
+		return fmt.Errorf("qemusim: writing pflash file %s: %w", path, err)
 	}
 	return nil
 }
@@ -60,11 +60,11 @@ func EnsurePFlash(path string) error {
 // bank 2), for checking what a flash write really left on "the chip".
 func ReadPFlash(path string, addr uint64, n int) ([]byte, error) {
 	if addr < Bank2Base || addr-Bank2Base+uint64(n) > PFlashSize {
-		return nil, fmt.Errorf("qemu: range %#x+%#x is outside bank 2 (%#x..%#x)", addr, n, Bank2Base, Bank2Base+PFlashSize)
+		return nil, fmt.Errorf("qemusim: range %#x+%#x is outside bank 2 (%#x..%#x)", addr, n, Bank2Base, Bank2Base+PFlashSize)
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("qemu: pflash file: %w", err)
+		return nil, fmt.Errorf("qemusim: pflash file: %w", err)
 	}
 	defer f.Close()
 	buf := make([]byte, n)
@@ -72,7 +72,7 @@ func ReadPFlash(path string, addr uint64, n int) ([]byte, error) {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, fmt.Errorf("qemu: reading pflash file %s: %w", path, err)
+		return nil, fmt.Errorf("qemusim: reading pflash file %s: %w", path, err)
 	}
 	return buf, nil
 }

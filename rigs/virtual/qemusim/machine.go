@@ -1,4 +1,4 @@
-package qemu
+package qemusim
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/rigs/virtual/simclock"
 )
 
 // Config says how to boot one unit.
@@ -30,8 +30,8 @@ type Config struct {
 	// (the rig's console port is unix://<Serial>).
 	Serial string `yaml:"serial"`
 	// QMP, when set, is a unix socket path where QEMU also listens for QMP:
-	// the "qemu" power backend's port. The launcher keeps its own private
-	// QMP connection besides it.
+	// the "qemu" power backend's port. The launcher does not use it: it
+	// has a private connection of its own during start-up.
 	QMP string `yaml:"qmp"`
 	// StartTimeout bounds Start (default 10 s).
 	StartTimeout time.Duration `yaml:"start_timeout"`
@@ -39,13 +39,12 @@ type Config struct {
 
 // Machine is one running QEMU process.
 type Machine struct {
-	cfg    Config
-	cmd    *exec.Cmd
-	qmp    *Client
-	ctlDir string
-	clk    clock.Clock
-	log    *slog.Logger
-	stderr *tailBuffer
+	cfg     Config
+	cmd     *exec.Cmd
+	version string
+	clk     simclock.Clock
+	log     *slog.Logger
+	stderr  *tailBuffer
 
 	exited  chan struct{} // closed when the process has been reaped
 	exitErr error
@@ -57,8 +56,9 @@ type Machine struct {
 // Option configures Start.
 type Option func(*Machine)
 
-// WithClock sets the clock that bounds Start and Close.
-func WithClock(c clock.Clock) Option { return func(m *Machine) { m.clk = c } }
+// WithClock sets the clock that bounds Start and Close (default: the wall
+// clock).
+func WithClock(c simclock.Clock) Option { return func(m *Machine) { m.clk = c } }
 
 // WithLogger sets the logger (default: discard).
 func WithLogger(l *slog.Logger) Option { return func(m *Machine) { m.log = l } }
@@ -66,48 +66,50 @@ func WithLogger(l *slog.Logger) Option { return func(m *Machine) { m.log = l } }
 // maxSocketPath is the longest path a unix socket can bind (sun_path).
 const maxSocketPath = 107
 
-// Start launches QEMU paused (powered off) and returns once it accepts QMP
-// commands and its serial socket is listening.
+// quitWithin is how long Close waits for QEMU to exit after SIGTERM before
+// it kills it.
+const quitWithin = 5 * time.Second
+
+// Start launches QEMU paused (powered off) and returns once QEMU has
+// answered a QMP command, which it does only from its main loop, after
+// every device and socket (serial, QMP) exists.
 func Start(ctx context.Context, cfg Config, opts ...Option) (*Machine, error) {
-	m := &Machine{cfg: cfg, log: slog.New(slog.DiscardHandler), exited: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
+	m := &Machine{cfg: cfg, clk: simclock.Real{}, log: slog.New(slog.DiscardHandler), exited: make(chan struct{}), stderr: &tailBuffer{max: 4096}}
 	for _, o := range opts {
 		o(m)
 	}
-	m.clk = clock.OrReal(m.clk)
 	if err := m.checkConfig(); err != nil {
 		return nil, err
 	}
 	if err := EnsurePFlash(m.cfg.PFlash); err != nil {
 		return nil, err
 	}
-	ctx, cancel := clock.WithTimeout(ctx, m.clk, m.cfg.StartTimeout, "qemu to start (QMP greeting)")
+	ctx, cancel := simclock.WithTimeout(ctx, m.clk, m.cfg.StartTimeout)
 	defer cancel()
 
 	// QEMU connects to us for the launcher's QMP session: the connection
-	// arriving is the event that says QEMU finished creating its sockets,
-	// so nothing polls for files to appear.
+	// arriving and the answer to one command are the events that say QEMU
+	// is up, so nothing polls for files to appear.
 	dir, err := os.MkdirTemp("", "camrig-qemu-")
 	if err != nil {
-		return nil, fmt.Errorf("qemu: %w", err)
+		return nil, fmt.Errorf("qemusim: %w", err)
 	}
-	m.ctlDir = dir
+	defer os.RemoveAll(dir)
 	ctlPath := filepath.Join(dir, "ctl.sock")
 	ln, err := net.Listen("unix", ctlPath)
 	if err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("qemu: control socket: %w", err)
+		return nil, fmt.Errorf("qemusim: control socket: %w", err)
 	}
 	defer ln.Close()
 
 	m.cmd = exec.Command(m.cfg.Binary, m.args(ctlPath)...)
 	m.cmd.Stdout = m.stderr
 	m.cmd.Stderr = m.stderr
-	// Should the harness die, the kernel takes QEMU with it.
+	// Should the simulator die, the kernel takes QEMU with it.
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	m.log.Debug("qemu: starting", "argv", m.cmd.Args)
 	if err := m.cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("qemu: starting %s: %w", m.cfg.Binary, err)
+		return nil, fmt.Errorf("qemusim: starting %s: %w", m.cfg.Binary, err)
 	}
 	go func() {
 		m.exitErr = m.cmd.Wait()
@@ -130,24 +132,34 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Machine, error) {
 	case <-m.exited:
 		err = fmt.Errorf("qemu exited during start-up (%v)", m.exitErr)
 	case <-ctx.Done():
-		err = context.Cause(ctx)
+		err = startTimeout(ctx, m.cfg.StartTimeout)
 	}
 	if err == nil {
-		m.qmp, err = NewClient(ctx, conn, "qemu control")
-		if err != nil {
-			conn.Close()
+		// The launcher needs nothing more from QMP: it hangs up, and QEMU
+		// carries on without this monitor.
+		m.version, err = handshake(ctx, conn)
+		conn.Close()
+		if err != nil && ctx.Err() != nil {
+			err = startTimeout(ctx, m.cfg.StartTimeout)
 		}
 	}
 	if err != nil {
 		m.kill()
-		os.RemoveAll(dir)
 		if said := m.stderr.String(); said != "" {
 			err = fmt.Errorf("%w; qemu said: %s", err, said)
 		}
-		return nil, fmt.Errorf("qemu: start: %w", err)
+		return nil, fmt.Errorf("qemusim: start: %w", err)
 	}
-	m.log.Info("qemu: started", "version", m.qmp.Greeting.String(), "pid", m.cmd.Process.Pid, "serial", m.cfg.Serial)
+	m.log.Info("qemu: started", "version", m.version, "pid", m.cmd.Process.Pid, "serial", m.cfg.Serial)
 	return m, nil
+}
+
+// startTimeout explains a start that ctx ended.
+func startTimeout(ctx context.Context, d time.Duration) error {
+	if errors.Is(context.Cause(ctx), context.DeadlineExceeded) {
+		return fmt.Errorf("qemu did not answer QMP within %v: %w", d, context.DeadlineExceeded)
+	}
+	return context.Cause(ctx)
 }
 
 func (m *Machine) checkConfig() error {
@@ -161,17 +173,17 @@ func (m *Machine) checkConfig() error {
 		m.cfg.StartTimeout = 10 * time.Second
 	}
 	if _, err := exec.LookPath(m.cfg.Binary); err != nil {
-		return fmt.Errorf("qemu: %w (Debian package qemu-system-arm)", err)
+		return fmt.Errorf("qemusim: %w (Debian package qemu-system-arm)", err)
 	}
 	if _, err := os.Stat(m.cfg.BIOS); err != nil {
-		return fmt.Errorf("qemu: bootloader image: %w (Debian package u-boot-qemu)", err)
+		return fmt.Errorf("qemusim: bootloader image: %w (Debian package u-boot-qemu)", err)
 	}
 	if m.cfg.PFlash == "" || m.cfg.Serial == "" {
-		return errors.New("qemu: config needs pflash and serial paths")
+		return errors.New("qemusim: config needs pflash and serial paths")
 	}
 	for _, p := range []string{m.cfg.Serial, m.cfg.QMP} {
 		if len(p) > maxSocketPath {
-			return fmt.Errorf("qemu: socket path %s is longer than the %d bytes a unix socket allows", p, maxSocketPath)
+			return fmt.Errorf("qemusim: socket path %s is longer than the %d bytes a unix socket allows", p, maxSocketPath)
 		}
 	}
 	return nil
@@ -203,19 +215,25 @@ func (m *Machine) args(ctlPath string) []string {
 	return a
 }
 
-// QMP is the launcher's own QMP session.
-func (m *Machine) QMP() *Client { return m.qmp }
+// Version is the QEMU version it announced, e.g. "7.2.22".
+func (m *Machine) Version() string { return m.version }
 
 // SerialPort is the console port for the rig file: unix://<serial path>.
-func (m *Machine) SerialPort() string { return "unix://" + m.cfg.Serial }
+func (c Config) SerialPort() string { return "unix://" + c.Serial }
 
-// QMPPort is the power backend's port (empty when Config.QMP is unset).
-func (m *Machine) QMPPort() string {
-	if m.cfg.QMP == "" {
+// QMPPort is the power backend's port (empty when QMP is unset).
+func (c Config) QMPPort() string {
+	if c.QMP == "" {
 		return ""
 	}
-	return "unix://" + m.cfg.QMP
+	return "unix://" + c.QMP
 }
+
+// SerialPort is the unit's console port: unix://<serial path>.
+func (m *Machine) SerialPort() string { return m.cfg.SerialPort() }
+
+// QMPPort is the power backend's port (empty when Config.QMP is unset).
+func (m *Machine) QMPPort() string { return m.cfg.QMPPort() }
 
 // PFlash is the flash file's path.
 func (m *Machine) PFlash() string { return m.cfg.PFlash }
@@ -223,24 +241,24 @@ func (m *Machine) PFlash() string { return m.cfg.PFlash }
 // Exited is closed when the QEMU process has ended.
 func (m *Machine) Exited() <-chan struct{} { return m.exited }
 
-// Close asks QEMU to quit, kills it if it does not within a few seconds,
-// and removes the control socket. After Close the pflash file holds
-// everything the guest wrote.
+// Close stops QEMU with SIGTERM, which QEMU handles as an orderly
+// shutdown (its block devices, the pflash file among them, are flushed and
+// closed), kills it if it has not exited within quitWithin, and removes
+// its sockets. After Close the pflash file holds everything the guest
+// wrote.
 func (m *Machine) Close() error {
 	m.closeOnce.Do(func() {
-		ctx, cancel := clock.WithTimeout(context.Background(), m.clk, 5*time.Second, "qemu to quit")
-		defer cancel()
-		if err := m.qmp.Quit(ctx); err != nil {
-			m.log.Warn("qemu: quit failed; killing", "err", err)
+		if err := m.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
+			m.log.Warn("qemu: SIGTERM failed; killing", "err", err)
 		}
+		ctx, cancel := simclock.WithTimeout(context.Background(), m.clk, quitWithin)
+		defer cancel()
 		select {
 		case <-m.exited:
 		case <-ctx.Done():
-			m.closeErr = fmt.Errorf("qemu: did not quit: %w; killed", context.Cause(ctx))
+			m.closeErr = fmt.Errorf("qemusim: qemu did not exit within %v of SIGTERM; killed", quitWithin)
 			m.kill()
 		}
-		m.qmp.Close()
-		os.RemoveAll(m.ctlDir)
 		for _, p := range []string{m.cfg.Serial, m.cfg.QMP} {
 			if p != "" {
 				os.Remove(p)
