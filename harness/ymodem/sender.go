@@ -300,6 +300,44 @@ func (ss *session) sendBlock(stage string, blk byte, size int, data []byte, zero
 			}
 			return ss.fail(stage, attempt, err)
 		}
+		if !timedOut {
+			if err := ss.purge(stage); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// maxQuiet bounds how long purge waits for silence between two bytes: a
+// receiver that keeps talking longer than that is not echoing one refusal.
+const maxQuiet = 100 * time.Millisecond
+
+// purge runs after a refusal (NAK or 'C'), before the block goes out
+// again: it discards what the receiver still sends until the line has
+// been quiet for a while (half a block's round trip, at least
+// DefaultMinGrace, at most maxQuiet). On a noisy line one bad packet can
+// draw more than one refusal (the receiver resyncs on garbage, times out
+// on a dropped byte, answers the tail of a garbled header); resending on
+// each of them would put two copies of the block on the line and leave a
+// refusal to be read as the answer to the next one. The whole purge is
+// bounded by the ACK timeout: a line that never goes quiet gets the block
+// anyway.
+func (ss *session) purge(stage string) error {
+	quiet := min(max(DefaultMinGrace, ss.lastRTT/2), maxQuiet)
+	until := ss.cfg.clk.Now().Add(ss.cfg.ackTimeout)
+	for n := 0; ; n++ {
+		err := ss.wait(quiet, "silence before resending "+stage, func(byte) bool { return true })
+		switch {
+		case errors.Is(err, errTimedOut):
+			if n > 0 {
+				ss.cfg.log.Debug("ymodem: purged before resending", "stage", stage, "bytes", n, "last", ss.last)
+			}
+			return nil
+		case err != nil:
+			return ss.fail(stage, 0, err)
+		case !ss.cfg.clk.Now().Before(until):
+			return nil
+		}
 	}
 }
 

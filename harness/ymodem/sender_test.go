@@ -408,3 +408,34 @@ func TestSilentEndIsUnconfirmed(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusalBurstIsPurged: a receiver resyncing on a garbled packet can
+// refuse it more than once. The sender waits for the line to go quiet and
+// resends once, not once per refusal (three copies on the line, and
+// refusals left over to be taken as the answer to the next block).
+func TestRefusalBurstIsPurged(t *testing.T) {
+	port := newMemPort()
+	s := ymodem.New(port, ymodem.WithStartGrace(10*time.Millisecond))
+	done := goSend(func() (ymodem.Stats, error) {
+		return s.YModem(context.Background(), ymodem.File{Name: "a", Data: []byte("x")})
+	})
+	port.send('C')
+	port.next(t) // block 0
+	port.send(ACK, 'C')
+	decode(t, port.next(t), true) // block 1
+	port.send(NAK, NAK, 'C', NAK)
+	if b := decode(t, port.next(t), true); b.blk != 1 {
+		t.Fatalf("resent blk %d", b.blk)
+	}
+	port.quiet(t, 100*time.Millisecond) // one copy only
+	port.send(ACK)
+	if p := port.next(t); len(p) != 1 || p[0] != EOT {
+		t.Fatalf("after the ACK: % x, want EOT", p[:min(len(p), 8)])
+	}
+	port.send(ACK, 'C')
+	port.next(t)
+	port.send(ACK)
+	if r := wait(t, done); r.err != nil || r.st.Retransmits != 1 {
+		t.Fatalf("err %v stats %+v", r.err, r.st)
+	}
+}

@@ -1,0 +1,76 @@
+package ymodem_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/camrig/camrig/harness/ymodem"
+	"github.com/camrig/camrig/harness/ymodem/ymodemtest"
+)
+
+// Every single fault on the line to lrzsz rb costs at most two
+// retransmissions, and the file arrives byte-exact.
+func TestSingleFaultsIntoRB(t *testing.T) {
+	var runs concurrentRuns
+	defer runs.wait()
+	for _, kind := range ymodemtest.SingleFaults {
+		runs.run(t, string(kind), func(t *testing.T) {
+			p := startPeer(t, lrzsz(t, "rb"), "-b", "-q")
+			data := randomData(16<<10, 21)
+			line := &ymodemtest.FaultLine{Port: newFlushAwarePort(t, p.pair.Master), Fault: kind, Block: 5, StallFor: 2500 * time.Millisecond}
+			s := ymodem.New(line, ymodem.WithAckTimeout(3*time.Second), ymodem.WithLogger(testLogger(t)))
+			st, err := s.YModem(testCtx(t, time.Minute), ymodem.File{Name: "fault.bin", Data: data})
+			if err != nil {
+				t.Fatalf("send: %v; stderr:\n%s", err, p.stderr.String())
+			}
+			if !line.Played() {
+				t.Fatal("the fault was never played")
+			}
+			if err := p.wait(t, 10*time.Second); err != nil {
+				t.Fatalf("rb: %v; stderr:\n%s", err, p.stderr.String())
+			}
+			if got := p.file(t, "fault.bin"); !bytes.Equal(got, data) {
+				t.Fatalf("received %d bytes, want %d identical", len(got), len(data))
+			}
+			t.Logf("%s: %d retransmission(s)", kind, st.Retransmits)
+			if st.Retransmits < 1 || st.Retransmits > 2 {
+				t.Fatalf("%s cost %d retransmissions, want 1 or 2", kind, st.Retransmits)
+			}
+		})
+	}
+}
+
+// Random corruption at 1 in 2000 bytes: the transfer completes byte-exact
+// or fails with a *ymodem.Error saying where.
+func TestRandomCorruptionIntoRB(t *testing.T) {
+	var runs concurrentRuns
+	defer runs.wait()
+	for seed := uint64(1); seed <= 4; seed++ {
+		runs.run(t, fmt.Sprint("seed", seed), func(t *testing.T) {
+			p := startPeer(t, lrzsz(t, "rb"), "-b", "-q")
+			data := randomData(32<<10, seed)
+			line := &ymodemtest.NoisyLine{Port: newFlushAwarePort(t, p.pair.Master), Rand: rand.New(rand.NewPCG(seed, 2000)), Every: 2000}
+			s := ymodem.New(line, ymodem.WithAckTimeout(3*time.Second))
+			st, err := s.YModem(testCtx(t, 2*time.Minute), ymodem.File{Name: "noise.bin", Data: data})
+			if err != nil {
+				var ye *ymodem.Error
+				if !errors.As(err, &ye) || ye.Stage == "" {
+					t.Fatalf("unclear error: %v", err)
+				}
+				t.Logf("failed clearly after %d flipped bytes: %v", line.Hits, err)
+				return
+			}
+			if err := p.wait(t, 10*time.Second); err != nil {
+				t.Fatalf("rb: %v; stderr:\n%s", err, p.stderr.String())
+			}
+			if got := p.file(t, "noise.bin"); !bytes.Equal(got, data) {
+				t.Fatalf("the sender reported success but rb holds %d different bytes", len(got))
+			}
+			t.Logf("%d flipped bytes, %d retransmissions, byte-exact", line.Hits, st.Retransmits)
+		})
+	}
+}
