@@ -67,9 +67,7 @@ type Deps struct {
 // default logger. Open applies it; so do backend constructors called
 // directly (tests, the LED sensor's board input).
 func (d Deps) WithDefaults() Deps {
-	if d.Clock == nil {
-		d.Clock = clock.Real{}
-	}
+	d.Clock = clock.OrReal(d.Clock)
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}

@@ -55,7 +55,7 @@ func TestCycleInterruptedLeavesOff(t *testing.T) {
 func TestCycleReportsBoardError(t *testing.T) {
 	sw := &powertest.Fake{Name: "lcus:/dev/x#1", Err: errors.New("no answer")}
 	err := power.Cycle(context.Background(), sw, 0, clock.Real{}, nil)
-	if err == nil || err.Error() != "cycle lcus:/dev/x#1: off: no answer" {
+	if err == nil || err.Error() != "cycle: off: lcus:/dev/x#1: no answer" {
 		t.Fatalf("err = %v", err)
 	}
 }

@@ -17,8 +17,10 @@ import (
 )
 
 // Switch sets and reads one power line. Implementations must be bounded by
-// ctx and must name the board and channel in their errors; they must never
-// put a credential in an error.
+// ctx and must name the board and channel in their errors (once: the layers
+// below a switch do not repeat it, and callers say what they were doing
+// without naming the switch again); they must never put a credential in an
+// error.
 type Switch interface {
 	// Set drives the line on or off and returns once the board acknowledged.
 	Set(ctx context.Context, on bool) error
@@ -59,7 +61,7 @@ func State(on bool) string {
 func SetRecorded(ctx context.Context, sw Switch, on bool, clk clock.Clock, tl *timeline.Timeline) error {
 	start := clk.Now()
 	if err := sw.Set(ctx, on); err != nil {
-		tl.Mark(start, timeline.Power, "error", fmt.Sprintf("%s %s: %v", sw, State(on), err))
+		tl.Mark(start, timeline.Power, "error", fmt.Sprintf("%s: %v", State(on), err))
 		return err
 	}
 	tl.Add(timeline.Event{At: clk.Now(), Source: timeline.Power, Kind: State(on), Detail: sw.String(),
@@ -73,13 +75,13 @@ func SetRecorded(ctx context.Context, sw Switch, on bool, clk clock.Clock, tl *t
 // during an aborted run is what a lab would not expect.
 func Cycle(ctx context.Context, sw Switch, off time.Duration, clk clock.Clock, tl *timeline.Timeline) error {
 	if err := SetRecorded(ctx, sw, false, clk, tl); err != nil {
-		return fmt.Errorf("cycle %s: off: %w", sw, err)
+		return fmt.Errorf("cycle: off: %w", err)
 	}
 	if err := clock.Wait(ctx, clk, off); err != nil {
 		return fmt.Errorf("cycle %s: interrupted while off: %w", sw, err)
 	}
 	if err := SetRecorded(ctx, sw, true, clk, tl); err != nil {
-		return fmt.Errorf("cycle %s: on: %w", sw, err)
+		return fmt.Errorf("cycle: on: %w", err)
 	}
 	return nil
 }

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"syscall"
@@ -24,20 +23,13 @@ import (
 	_ "github.com/camrig/camrig/harness/power/numato" // the backend under the solenoid
 	"github.com/camrig/camrig/harness/press"
 	"github.com/camrig/camrig/harness/safety"
-	"github.com/camrig/camrig/rigs/virtual/pty"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 // playNumato plays a Numato board on a fresh pty and returns its path.
 func playNumato(t testing.TB, board *boardtest.Numato) string {
 	t.Helper()
-	p, err := pty.Open(filepath.Join(t.TempDir(), "relay"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() { defer close(done); board.Serve(p.Master) }()
-	t.Cleanup(func() { p.Close(); <-done })
-	return p.Link
+	return virtualtest.Plug(t, board.Serve)
 }
 
 func numatoSolenoid(t testing.TB, port string, max time.Duration) *press.Solenoid {

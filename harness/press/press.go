@@ -214,7 +214,7 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	defer abort(nil)
 	released := false
 	release := func() error {
-		rctx, cancel := clock.WithTimeout(context.WithoutCancel(ctx), clk, s.opts.ReleaseTimeout, s.String()+" release")
+		rctx, cancel := clock.WithTimeout(context.WithoutCancel(ctx), clk, s.opts.ReleaseTimeout, "solenoid release")
 		defer cancel()
 		offAt := clk.Now()
 		if err := s.sw.Set(rctx, false); err != nil {
@@ -225,7 +225,7 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 		released = true
 		return nil
 	}
-	unregister := safety.Register(s.String()+" solenoid release", func(rctx context.Context) error {
+	unregister := safety.RegisterSwitchAction(s.sw, "solenoid release", func(rctx context.Context) error {
 		abort(errors.New("released by the safety registry"))
 		return s.sw.Set(rctx, false)
 	})
@@ -233,8 +233,8 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 		if !released {
 			if rerr := release(); rerr != nil {
 				s.opts.Log.Error("press: RELEASE FAILED; left registered for the safety registry", "switch", s.String(), "err", rerr)
-				tl.Mark(clk.Now(), timeline.Press, "release-failed", fmt.Sprintf("%s: %v", s, rerr))
-				err = errors.Join(err, fmt.Errorf("press %s: RELEASE FAILED: %w", s, rerr))
+				tl.Mark(clk.Now(), timeline.Press, "release-failed", rerr.Error())
+				err = errors.Join(err, fmt.Errorf("press: RELEASE FAILED: %w", rerr))
 				return
 			}
 		}
@@ -251,8 +251,8 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	if err != nil {
 		// The board may have switched and lost the acknowledgement: the
 		// deferred release runs regardless.
-		tl.Mark(onAt, timeline.Press, "error", fmt.Sprintf("%s on: %v", s, err))
-		return rec, fmt.Errorf("press %s: on: %w", s, err)
+		tl.Mark(onAt, timeline.Press, "error", fmt.Sprintf("on: %v", err))
+		return rec, fmt.Errorf("press: on: %w", err)
 	}
 	rec.Start = clk.Now()
 	rec.OnLatency = rec.Start.Sub(onAt)
@@ -267,7 +267,7 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	if rerr := release(); rerr != nil {
 		// The deferred release tries once more and reports if that fails
 		// too.
-		return rec, fmt.Errorf("press %s: release: %w", s, rerr)
+		return rec, fmt.Errorf("press: release: %w", rerr)
 	}
 	rec.Measured = rec.End.Sub(rec.Start)
 	s.record(rec, until != nil, waitErr)

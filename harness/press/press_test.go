@@ -3,6 +3,7 @@ package press_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -299,3 +300,37 @@ func TestPressBusy(t *testing.T) {
 }
 
 func safetyRestore() error { return safety.RestoreAll(context.Background()) }
+
+// onFails is a switch whose board refuses to switch on (and names itself in
+// the error, as every power.Switch does) but releases fine.
+type onFails struct{ powertest.Fake }
+
+func (f *onFails) Set(ctx context.Context, on bool) error {
+	if on {
+		return fmt.Errorf("%s: %q: open: no such file or directory", f.String(), "relay on 3")
+	}
+	return f.Fake.Set(ctx, on)
+}
+
+// A failed press names its switch once: the switch's own error does, and
+// the press says only what it was doing.
+func TestPressErrorNamesTheSwitchOnce(t *testing.T) {
+	sw := &onFails{powertest.Fake{Name: "numato:/dev/ttyACM0#3"}}
+	s, err := press.New(sw, press.Options{MaxHold: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Press(context.Background(), time.Second)
+	if err == nil {
+		t.Fatal("press succeeded")
+	}
+	if n := strings.Count(err.Error(), "numato:/dev/ttyACM0#3"); n != 1 {
+		t.Errorf("error names the switch %d times, want once: %v", n, err)
+	}
+	if want := `press: on: numato:/dev/ttyACM0#3: "relay on 3": open: `; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %q does not start %q", err, want)
+	}
+	if edges := sw.Edges(); len(edges) != 1 || edges[0] {
+		t.Errorf("edges %v, want the release only", edges)
+	}
+}

@@ -36,6 +36,10 @@ type Action func(ctx context.Context) error
 type entry struct {
 	name string
 	act  Action
+	// selfNamed: act's errors already name the thing (a power.Switch's
+	// errors name its board and channel), so a failure says only what
+	// was being restored, not whose, a second time.
+	selfNamed bool
 }
 
 var (
@@ -47,10 +51,14 @@ var (
 // Register adds a restore action named name (for errors and logs) and
 // returns the function that removes it again. Removing twice is harmless.
 func Register(name string, act Action) (unregister func()) {
+	return register(entry{name: name, act: act})
+}
+
+func register(e entry) (unregister func()) {
 	mu.Lock()
 	nextID++
 	id := nextID
-	entries[id] = entry{name: name, act: act}
+	entries[id] = e
 	mu.Unlock()
 	var once sync.Once
 	return func() {
@@ -64,9 +72,16 @@ func Register(name string, act Action) (unregister func()) {
 
 // RegisterSwitch registers sw with its safe state: off unless safeOn.
 func RegisterSwitch(sw power.Switch, safeOn bool) (unregister func()) {
-	return Register(fmt.Sprintf("%s -> %s", sw, power.State(safeOn)), func(ctx context.Context) error {
-		return sw.Set(ctx, safeOn)
-	})
+	return register(entry{name: fmt.Sprintf("%s -> %s", sw, power.State(safeOn)), selfNamed: true,
+		act: func(ctx context.Context) error { return sw.Set(ctx, safeOn) }})
+}
+
+// RegisterSwitchAction registers act, which restores sw in its own way (a
+// solenoid's release that also ends the hold in progress); its errors come
+// from sw and name it already. what says what act does ("solenoid
+// release").
+func RegisterSwitchAction(sw power.Switch, what string, act Action) (unregister func()) {
+	return register(entry{name: sw.String() + " " + what, selfNamed: true, act: act})
 }
 
 // Registered names the registered actions, sorted (for diagnostics and
@@ -105,7 +120,11 @@ func RestoreAll(ctx context.Context) error {
 					errs[i] = fmt.Errorf("restore %s: panic: %v", e.name, r)
 				}
 			}()
-			if err := e.act(ctx); err != nil {
+			switch err := e.act(ctx); {
+			case err == nil:
+			case e.selfNamed:
+				errs[i] = fmt.Errorf("restore: %w", err)
+			default:
 				errs[i] = fmt.Errorf("restore %s: %w", e.name, err)
 			}
 		}()

@@ -73,7 +73,7 @@ func (s Secret) Value() (string, error) {
 	case s.File != "":
 		b, err := inputfile.Read(s.File, maxFile)
 		if err != nil {
-			return "", fmt.Errorf("%w: reading secret file %v", ErrMissing, err)
+			return "", fmt.Errorf("%w: reading secret file %w", ErrMissing, err)
 		}
 		v := strings.TrimRight(string(b), "\r\n")
 		if v == "" {

@@ -147,7 +147,7 @@ func (e *execSwitch) Get(ctx context.Context) (bool, error) {
 }
 
 func (e *execSwitch) run(ctx context.Context, what string, argv []string) (string, error) {
-	ctx, cancel := clock.WithTimeout(ctx, e.clk, e.timeout, fmt.Sprintf("%s %s command", e, what))
+	ctx, cancel := clock.WithTimeout(ctx, e.clk, e.timeout, "the "+what+" command")
 	defer cancel()
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), e.env...)

@@ -79,7 +79,7 @@ func FindPin(name string) (gpio.PinIO, error) {
 		return p, nil
 	}
 	if hostErr != nil {
-		return nil, fmt.Errorf("gpio: pin %q not found (loading host drivers: %v)", name, hostErr)
+		return nil, fmt.Errorf("gpio: pin %q not found (loading host drivers: %w)", name, hostErr)
 	}
 	return nil, fmt.Errorf("gpio: pin %q not found (%d pins known on this host)", name, len(gpioreg.All()))
 }

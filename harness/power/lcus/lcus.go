@@ -142,7 +142,7 @@ func parseLCUSStatus(ch int, b []byte) (bool, error) {
 		}
 		n, err := strconv.Atoi(string(m[1]))
 		if err != nil {
-			return false, fmt.Errorf("status line %q: %v", line, err)
+			return false, fmt.Errorf("status line %q: %w", line, err)
 		}
 		if n == ch {
 			return bytes.EqualFold(m[2], []byte("ON")), nil

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/power/boardtest"
 	"github.com/camrig/camrig/harness/power/numato"
@@ -134,10 +135,30 @@ func TestNumatoErrorsNameBoardChannelAndReply(t *testing.T) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
 			}
+			if n := strings.Count(err.Error(), "numato:"); n != 1 {
+				t.Errorf("error names the board %d times, want once: %v", n, err)
+			}
 			if d := time.Since(start); d > 5*time.Second {
 				t.Errorf("took %v", d)
 			}
 		})
+	}
+}
+
+// A board that went away after the binding opened: the error names the
+// switch once and says the relay command and the open failed.
+func TestNumatoUnpluggedNamesTheSwitchOnce(t *testing.T) {
+	port, unplug := virtualtest.PlugAt(t, filepath.Join(t.TempDir(), "tty"), (&boardtest.Numato{}).Serve)
+	sw := powertest.Open(t, power.Config{Driver: "numato", Port: port, Channel: 3})
+	unplug()
+	err := sw.Set(powertest.Ctx(t), true)
+	want := "numato:" + port + `#3: "relay on 3": open: `
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Count(err.Error(), "numato:") != 1 {
+		t.Fatalf("err = %v, want it to start %q and name the board once", err, want)
+	}
+	if err := power.Cycle(powertest.Ctx(t), sw, 0, clock.Real{}, nil); err == nil ||
+		!strings.HasPrefix(err.Error(), "cycle: off: numato:"+port+"#3: ") || strings.Count(err.Error(), "numato:") != 1 {
+		t.Fatalf("Cycle err = %v, want one naming of the switch after \"cycle: off: \"", err)
 	}
 }
 

@@ -166,7 +166,7 @@ func (d *httpDevice) get(ctx context.Context, op, target string) (*httpReply, er
 // attempt is one exchange (two requests when a Digest challenge must be
 // answered), bounded by d.timeout.
 func (d *httpDevice) attempt(ctx context.Context, op, target string) (*httpReply, error) {
-	actx, cancel := clock.WithTimeout(ctx, d.clk, d.timeout, d.name+" reply to "+op)
+	actx, cancel := clock.WithTimeout(ctx, d.clk, d.timeout, "the plug's reply to "+op)
 	defer cancel()
 	start := d.clk.Now()
 	for leg := 0; ; leg++ {

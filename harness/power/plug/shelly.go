@@ -77,7 +77,7 @@ func NewShelly(ctx context.Context, cfg power.Config, deps power.Deps) (*Shelly,
 	}
 	timeout, retries, err := netdevice.Budget(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("shelly %s: %v", base.Redacted(), err)
+		return nil, fmt.Errorf("shelly %s: %w", base.Redacted(), err)
 	}
 	s := &Shelly{channel: cfg.Channel}
 	s.dev = &httpDevice{
@@ -90,7 +90,7 @@ func NewShelly(ctx context.Context, cfg power.Config, deps power.Deps) (*Shelly,
 	var pass secret.Secret
 	if ref := cfg.Password(); !ref.IsZero() {
 		if pass, err = ref.Resolve(); err != nil {
-			return nil, fmt.Errorf("%s: password: %v", s.dev.name, err)
+			return nil, fmt.Errorf("%s: password: %w", s.dev.name, err)
 		}
 		s.dev.secrets = []secret.Secret{pass}
 	}

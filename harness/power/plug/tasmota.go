@@ -85,7 +85,7 @@ func NewTasmota(cfg power.Config, deps power.Deps) (*Tasmota, error) {
 	}
 	timeout, retries, err := netdevice.Budget(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("tasmota %s: %v", base.Redacted(), err)
+		return nil, fmt.Errorf("tasmota %s: %w", base.Redacted(), err)
 	}
 	t := &Tasmota{channel: cfg.Channel, cmd: "Power", user: cfg.User, armed: true}
 	if cfg.Channel > 0 {
@@ -93,7 +93,7 @@ func NewTasmota(cfg power.Config, deps power.Deps) (*Tasmota, error) {
 	}
 	if ref := cfg.Password(); !ref.IsZero() {
 		if t.pass, err = ref.Resolve(); err != nil {
-			return nil, fmt.Errorf("tasmota %s#%d: password: %v", base.Redacted(), cfg.Channel, err)
+			return nil, fmt.Errorf("tasmota %s#%d: password: %w", base.Redacted(), cfg.Channel, err)
 		}
 		if t.user == "" {
 			t.user = "admin"

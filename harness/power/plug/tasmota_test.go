@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/power/plug"
 	"github.com/camrig/camrig/harness/power/powertest"
+	"github.com/camrig/camrig/harness/secret"
 )
 
 const tasmotaPW = "pl&g=pw 7" // needs escaping in a query
@@ -356,4 +359,18 @@ func FuzzParseTasmotaPulseTime(f *testing.F) {
 			t.Fatalf("%q gave out-of-range %d", body, v)
 		}
 	})
+}
+
+// A missing password file is an error a caller can test for: the cause is
+// wrapped, not flattened into text.
+func TestMissingPasswordFileIsTestable(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no-such-password")
+	_, err := plug.NewTasmota(power.Config{URL: "http://127.0.0.1:1", Channel: 1, PasswordFile: missing}, power.Deps{})
+	if !errors.Is(err, fs.ErrNotExist) || !errors.Is(err, secret.ErrMissing) {
+		t.Errorf("tasmota: err = %v; want it to wrap fs.ErrNotExist and secret.ErrMissing", err)
+	}
+	_, err = plug.NewShelly(context.Background(), power.Config{URL: "http://127.0.0.1:1", PasswordFile: missing}, power.Deps{})
+	if !errors.Is(err, fs.ErrNotExist) || !errors.Is(err, secret.ErrMissing) {
+		t.Errorf("shelly: err = %v; want it to wrap fs.ErrNotExist and secret.ErrMissing", err)
+	}
 }

@@ -3,6 +3,7 @@ package powertest
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -20,13 +21,13 @@ type Fake struct {
 	OnSet func(on bool)
 }
 
-// Set records the edge.
+// Set records the edge. Its errors name the switch, as power.Switch asks.
 func (f *Fake) Set(ctx context.Context, on bool) error {
 	if err := ctx.Err(); err != nil {
-		return err
+		return fmt.Errorf("%s: %w", f, err)
 	}
 	if f.Err != nil {
-		return f.Err
+		return fmt.Errorf("%s: %w", f, f.Err)
 	}
 	f.mu.Lock()
 	f.on = on
@@ -42,7 +43,7 @@ func (f *Fake) Set(ctx context.Context, on bool) error {
 // Get returns the last state set.
 func (f *Fake) Get(ctx context.Context) (bool, error) {
 	if f.Err != nil {
-		return false, f.Err
+		return false, fmt.Errorf("%s: %w", f, f.Err)
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -81,7 +81,7 @@ func (s *qemuSwitch) String() string { return "qemu:" + s.addr }
 
 // session runs fn on a fresh QMP connection bounded by the switch timeout.
 func (s *qemuSwitch) session(ctx context.Context, what string, fn func(context.Context, *qemu.Client) error) error {
-	ctx, cancel := clock.WithTimeout(ctx, s.clk, s.timeout, fmt.Sprintf("%s to answer %s", s, what))
+	ctx, cancel := clock.WithTimeout(ctx, s.clk, s.timeout, "QEMU to answer "+what)
 	defer cancel()
 	c, err := qemu.Dial(ctx, s.addr)
 	if err != nil {

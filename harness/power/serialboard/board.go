@@ -67,17 +67,18 @@ func Open(ctx context.Context, driver string, cfg power.Config, deps power.Deps,
 	b := &Board{name: name, port: p, timeout: timeout, clk: deps.Clock, log: deps.Log}
 	if err := b.Exchange(ctx, "open", func(context.Context, *Link) error { return nil }); err != nil {
 		p.release()
-		return nil, err
+		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return b, nil
 }
 
 // Exchange runs fn under the board's transaction lock with the exchange
 // timeout applied (on the injected clock). what names the exchange in the
-// deadline error ("relay on 1").
+// deadline error ("relay on 1"). Its errors do not name the board: the
+// switch or input calling it names itself, once.
 func (b *Board) Exchange(ctx context.Context, what string, fn func(context.Context, *Link) error) error {
 	return b.port.transact(ctx, b.clk, b.timeout, b.name, func(l *Link) error {
-		ctx, cancel := clock.WithTimeout(ctx, b.clk, b.timeout, b.name+" reply to "+what)
+		ctx, cancel := clock.WithTimeout(ctx, b.clk, b.timeout, "the board's reply to "+what)
 		defer cancel()
 		return fn(ctx, l)
 	})

@@ -102,24 +102,24 @@ func (p *sharedPort) release() error {
 const lockWaitFactor = 4
 
 // transact runs fn with the port open and locked. board names the caller in
-// errors. Stale bytes (late replies, unsolicited output) are dropped first
+// logs; errors do not name it (the switch that called names itself once). Stale bytes (late replies, unsolicited output) are dropped first
 // and logged. If fn leaves the link broken, or the reader found the port
 // gone, the port is closed and the next transaction reopens it.
 func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time.Duration, board string, fn func(*Link) error) error {
-	lctx, cancel := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, board+" port lock")
+	lctx, cancel := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, "the port (another binding of this process is using it)")
 	select {
 	case p.sem <- struct{}{}:
 		cancel()
 	case <-lctx.Done():
 		cancel()
-		return fmt.Errorf("%s: port busy: %w", board, context.Cause(lctx))
+		return fmt.Errorf("port busy: %w", context.Cause(lctx))
 	}
 	defer func() { <-p.sem }()
-	lockCtx, cancelLock := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, board+" board lock")
+	lockCtx, cancelLock := clock.WithTimeout(ctx, clk, lockWaitFactor*timeout, "the board lock (another process is using the board)")
 	unlock, err := lockDevice(lockCtx, p.path)
 	cancelLock()
 	if err != nil {
-		return fmt.Errorf("%s: board busy (another process holds it): %w", board, err)
+		return fmt.Errorf("board busy: %w", err)
 	}
 	defer unlock()
 	// The tty is open only for this transaction: another process may be
@@ -139,7 +139,7 @@ func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time
 	if p.link == nil {
 		l, err := openLink(p.path, p.baud)
 		if err != nil {
-			return fmt.Errorf("%s: open: %w", board, err)
+			return fmt.Errorf("open: %w", err)
 		}
 		p.link = l
 	}

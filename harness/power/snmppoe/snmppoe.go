@@ -145,7 +145,7 @@ func NewSNMPPoE(cfg power.Config, deps power.Deps) (*SNMPPoE, error) {
 		return nil, fmt.Errorf("%s: group %d and channel (port) %d must be >= 1", s.name, group, cfg.Channel)
 	}
 	if s.timeout, s.retries, err = netdevice.Budget(cfg); err != nil {
-		return nil, fmt.Errorf("%s: %v", s.name, err)
+		return nil, fmt.Errorf("%s: %w", s.name, err)
 	}
 	ref := cfg.Password()
 	if cfg.CommunityEnv != "" {
@@ -155,7 +155,7 @@ func NewSNMPPoE(cfg power.Config, deps power.Deps) (*SNMPPoE, error) {
 		return nil, fmt.Errorf("%s: no write community: give community_env (or password_env / password_file)", s.name)
 	}
 	if s.community, err = ref.Resolve(); err != nil {
-		return nil, fmt.Errorf("%s: community: %v", s.name, err)
+		return nil, fmt.Errorf("%s: community: %w", s.name, err)
 	}
 	return s, nil
 }
@@ -243,7 +243,7 @@ func (s *SNMPPoE) exchange(ctx context.Context, op string, do func(*gosnmp.GoSNM
 }
 
 func (s *SNMPPoE) attempt(ctx context.Context, op string, do func(*gosnmp.GoSNMP) (*gosnmp.SnmpPacket, error)) (*gosnmp.SnmpPacket, error) {
-	actx, cancel := clock.WithTimeout(ctx, s.clk, s.timeout, s.name+" reply to "+op)
+	actx, cancel := clock.WithTimeout(ctx, s.clk, s.timeout, "the agent's reply to "+op)
 	defer cancel()
 	community, _ := s.community.Value() // resolved at construction
 	g := &gosnmp.GoSNMP{
