@@ -105,8 +105,7 @@ func Start(ctx context.Context, cfg Config, opts ...Option) (*Machine, error) {
 	m.cmd = exec.Command(m.cfg.Binary, m.args(ctlPath)...)
 	m.cmd.Stdout = m.stderr
 	m.cmd.Stderr = m.stderr
-	// Should the simulator die, the kernel takes QEMU with it.
-	m.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	m.cmd.SysProcAttr = diesWithParent()
 	m.log.Debug("qemu: starting", "argv", m.cmd.Args)
 	if err := m.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("qemusim: starting %s: %w", m.cfg.Binary, err)
