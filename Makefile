@@ -59,8 +59,10 @@ tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 ## test: install what tests need, then run every test with the race detector.
+## The tests make their own state directories and rigs: a developer's
+## CAMRIG_* settings (for a running `camrig sim`, say) must not reach them.
 test: deps lint
-	$(GO) test -race -timeout 12m ./...
+	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION $(GO) test -race -timeout 12m ./...
 
 ## bench: the performance figures; each benchmark runs BENCHCOUNT times
 ## (quote medians: these machines are noisy).
