@@ -71,18 +71,32 @@ func TestColdBootWaitsForReadyMarker(t *testing.T) {
 }
 
 func TestBootDeadlineComesFromProfileTimesTimescale(t *testing.T) {
-	fake := clocktest.New(time.Unix(0, 0))
+	start := time.Unix(0, 0)
+	fake := clocktest.New(start)
 	u, _, _ := fakeUnit(t, "hikvision-ds2cd", fake, func(d *consoletest.Device) {
 		d.Print("U-Boot 1.3.4\r\nStarting kernel ...\r\n") // never ready
 	})
+	// hikvision-ds2cd's boot deadline is 90 s; x 0.01 it is 900 ms.
+	const want = 900 * time.Millisecond
+	if u.Profile.Boot.Deadline != 90*time.Second {
+		t.Fatalf("fixture changed: deadline %v", u.Profile.Boot.Deadline)
+	}
 	done := make(chan error, 1)
 	go func() {
 		_, err := procedure.PowerOnBoot(context.Background(), u)
 		done <- err
 	}()
-	// Deadline is 90 s x 0.01 = 900 ms: 899 ms must not end it.
 	<-fake.Waiters()
-	fake.Advance(899 * time.Millisecond)
+	// The wait armed exactly one timer, at the profile deadline x timescale
+	// (a halved or doubled deadline fails here, whatever the scheduler does).
+	if got := fake.Deadlines(); len(got) != 1 || !got[0].Equal(start.Add(want)) {
+		t.Fatalf("armed deadlines %v, want one at +%v", got, want)
+	}
+	// 1 ms before it nothing has fired: the timer is still armed.
+	fake.Advance(want - time.Millisecond)
+	if got := fake.Deadlines(); len(got) != 1 || !got[0].Equal(start.Add(want)) {
+		t.Fatalf("after %v: armed deadlines %v, want the one at +%v still armed", want-time.Millisecond, got, want)
+	}
 	select {
 	case err := <-done:
 		t.Fatalf("ended before the deadline: %v", err)
@@ -90,6 +104,10 @@ func TestBootDeadlineComesFromProfileTimesTimescale(t *testing.T) {
 	}
 	fake.Advance(time.Millisecond)
 	err := <-done
+	var de *clock.DeadlineError
+	if !errors.As(err, &de) || de.Allowed != want {
+		t.Fatalf("err = %v, want a deadline of %v", err, want)
+	}
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "Check dir /dav ok!") {
 		t.Fatalf("err = %v", err)
 	}

@@ -67,6 +67,21 @@ func (f *Fake) Pending() int {
 	return n
 }
 
+// Deadlines returns when each armed timer fires, earliest first: a test
+// can assert the deadline code under test set, not only that it ended.
+func (f *Fake) Deadlines() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var ds []time.Time
+	for _, t := range f.timers {
+		if t.active {
+			ds = append(ds, t.when)
+		}
+	}
+	sort.Slice(ds, func(i, j int) bool { return ds[i].Before(ds[j]) })
+	return ds
+}
+
 // Advance moves time forward by d, firing due timers in order.
 func (f *Fake) Advance(d time.Duration) {
 	f.mu.Lock()
