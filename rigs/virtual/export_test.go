@@ -1,11 +1,21 @@
 package virtual
 
 import (
+	"os"
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
+
+// TestMain unsets the state-dir override a shell may export (as for
+// `make run`): each test here picks its own state dir, and an inherited
+// one would make them share it. Tests of the override set it themselves.
+func TestMain(m *testing.M) {
+	os.Unsetenv(notation.StateDirEnv)
+	os.Exit(m.Run())
+}
 
 // ShippedRig is the rig file the project ships.
 const ShippedRig = "../virtual.yaml"

@@ -49,7 +49,7 @@ sim:
       serial: ${state_dir}/u1.uart
       qmp: ${state_dir}/u1.qmp
 `
-	if _, err := ParseRigFile("q.yaml", []byte(base), ""); err != nil {
+	if _, err := ParseRigFile("q.yaml", []byte(base), "/s"); err != nil {
 		t.Fatalf("the base rig: %v", err)
 	}
 	for _, tc := range []struct{ name, from, to, want string }{
@@ -67,7 +67,7 @@ sim:
 			if src == base {
 				t.Fatal("the edit did not apply")
 			}
-			_, err := ParseRigFile("q.yaml", []byte(src), "")
+			_, err := ParseRigFile("q.yaml", []byte(src), "/s")
 			var rfe *RigFileError
 			if !errors.As(err, &rfe) || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want a RigFileError containing %q", err, tc.want)
