@@ -2,12 +2,8 @@ package rig
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"os"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/camrig/camrig/harness/clock"
 )
@@ -20,47 +16,13 @@ import (
 const recheckEvery = 250 * time.Millisecond
 
 // releaseWatch wakes LeaseAny when a lock file's write descriptor closes:
-// a Release, or a holder's death.
+// a Release, or a holder's death. On Linux the events come from inotify
+// (watch_linux.go); elsewhere (a lab engineer's laptop driving a remote
+// rig) there is no event source and LeaseAny rechecks every recheckEvery.
 type releaseWatch struct {
-	f    *os.File
+	f    *os.File // the event source; nil without one
 	c    chan struct{}
 	done chan struct{}
-}
-
-func watchReleases(dir string) (*releaseWatch, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	fd, err := unix.InotifyInit1(unix.IN_NONBLOCK | unix.IN_CLOEXEC)
-	if err != nil {
-		return nil, fmt.Errorf("inotify: %w", err)
-	}
-	if _, err := unix.InotifyAddWatch(fd, dir, unix.IN_CLOSE_WRITE|unix.IN_DELETE); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("inotify watch %s: %w", dir, err)
-	}
-	// A non-blocking descriptor joins the runtime poller, so Close
-	// interrupts the pending Read.
-	w := &releaseWatch{f: os.NewFile(uintptr(fd), "inotify:"+dir), c: make(chan struct{}, 1), done: make(chan struct{})}
-	go w.read()
-	return w, nil
-}
-
-func (w *releaseWatch) read() {
-	defer close(w.done)
-	buf := make([]byte, 4096)
-	for {
-		n, err := w.f.Read(buf)
-		if err != nil && !errors.Is(err, unix.EINTR) {
-			return
-		}
-		if n > 0 {
-			select {
-			case w.c <- struct{}{}:
-			default: // a wake-up is already pending; one retry covers both
-			}
-		}
-	}
 }
 
 // wait returns after a release event or the recheck interval, or with the
@@ -80,6 +42,9 @@ func (w *releaseWatch) wait(ctx context.Context, clk clock.Clock) error {
 
 // Close stops the watch and waits for its reader.
 func (w *releaseWatch) Close() {
+	if w.f == nil {
+		return
+	}
 	w.f.Close()
 	<-w.done
 }

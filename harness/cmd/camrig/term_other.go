@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+import "golang.org/x/sys/unix"
+
+// getTermios is the ioctl that reads a terminal's settings on the BSDs and
+// macOS (it fails on anything that is not a terminal).
+const getTermios = unix.TIOCGETA
