@@ -80,11 +80,7 @@ func (f *FaultLine) Write(p []byte) (int, error) {
 		if _, err := f.Port.Write(q[:len(q)/2]); err != nil {
 			return 0, err
 		}
-		c := f.Clock
-		if c == nil {
-			c = clock.Real{}
-		}
-		if err := clock.Wait(context.Background(), c, f.StallFor); err != nil {
+		if err := clock.Wait(context.Background(), clock.OrReal(f.Clock), f.StallFor); err != nil {
 			return 0, err
 		}
 		q = q[len(q)/2:]
