@@ -9,8 +9,9 @@
 //   - the one variable a rig file may use, ${state_dir};
 //   - the environment variable that overrides a rig file's state_dir.
 //
-// Device protocols (YMODEM, CRC-32, HTTP Digest) are not here: the simulator
-// implements those on its own on purpose, so a bug on one side shows.
+// Device protocols (YMODEM and its CRC-16, HTTP Digest) are not here: the
+// simulator implements those on its own on purpose, so a bug on one side
+// shows.
 package notation
 
 // StateDirVar is the one variable a rig file may use: it expands to the

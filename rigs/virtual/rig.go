@@ -24,9 +24,9 @@
 // check and the harness's reflash must agree on) and the notations of the
 // rig and profile files (harness/notation). It reads the rig file once
 // (rigfile.go) and each profile once (unit.LoadProfile), with its own
-// structs. Its YMODEM receiver, CRC-32 and HTTP Digest are its own on
-// purpose: were they shared with the harness, a bug in one would pass the
-// other's tests.
+// structs. Its YMODEM receiver (with its CRC-16) and HTTP Digest are its
+// own on purpose: were they shared with the harness, a bug in one would
+// pass the other's tests.
 package virtual
 
 import (
