@@ -60,6 +60,7 @@ sim:
 		{"listed twice", "sim:\n  qemu:\n", "sim:\n  qemu:\n    - {unit: u1, pflash: a, serial: b, qmp: c}\n", `q.yaml:11: sim.qemu[1]: unit "u1" listed twice`},
 		{"console elsewhere", `console: {port: "unix://${state_dir}/u1.uart"}`, `console: {port: "unix:///elsewhere"}`, `unit "u1"'s console.port is "unix:///elsewhere", but its QEMU serves the console at unix:///s/u1.uart`},
 		{"power elsewhere", `port: "unix:${state_dir}/u1.qmp"`, `port: "/elsewhere"`, `unit "u1"'s power port is "/elsewhere", but its QEMU listens for QMP at unix:///s/u1.qmp`},
+		{"unknown variable", "      pflash: ${state_dir}/u1.pflash", "      pflash: ${statedir}/u1.pflash", `q.yaml:10: sim.qemu[0]: "${statedir}/u1.pflash": only ${state_dir} expands`},
 		{"bad timeout", "      qmp: ${state_dir}/u1.qmp\n", "      qmp: ${state_dir}/u1.qmp\n      start_timeout: soon\n", "line 14"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -434,6 +434,11 @@ func (rf *RigFile) checkQEMU(bad func(line int, format string, a ...any)) {
 			continue
 		}
 		seen[q.Unit] = true
+		for _, p := range []string{q.Binary, q.BIOS, q.PFlash, q.Serial, q.QMP} {
+			if strings.Contains(p, "${") {
+				bad(q.Line, "%s: %q: only %s expands", where, p, notation.StateDirVar)
+			}
+		}
 		i := slices.IndexFunc(rf.Units, func(u UnitFile) bool { return u.Name == q.Unit })
 		if i < 0 {
 			bad(q.Line, "%s: no unit named %q", where, q.Unit)
