@@ -92,6 +92,17 @@ func TestSimExitCodes(t *testing.T) {
 		[]byte("profiles: ../fixtures/profiles"), []byte("profiles: "+profiles), 1)
 	os.WriteFile(misspelt, fixed, 0o644)
 
+	// The simulator's own section: the harness accepts sim unread, the
+	// simulator names the misspelt key.
+	qemuData, err := os.ReadFile("../../../rigs/qemu-uboot.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	qemuMisspelt := filepath.Join(dir, "qemu-misspelt.yaml")
+	qemuFixed := bytes.Replace(bytes.Replace(qemuData, []byte("      qmp:"), []byte("      seriall: x\n      qmp:"), 1),
+		[]byte("profiles: ../fixtures/profiles"), []byte("profiles: "+profiles), 1)
+	os.WriteFile(qemuMisspelt, qemuFixed, 0o644)
+
 	busyDir := t.TempDir()
 	r, err := virtual.Start(context.Background(), simRig, virtual.WithStateDir(busyDir))
 	if err != nil {
@@ -109,6 +120,7 @@ func TestSimExitCodes(t *testing.T) {
 		{"stray argument", []string{"--rig", simRig, "now"}, exitUsage, "unexpected argument"},
 		{"bad timescale", []string{"--rig", simRig, "--timescale", "2"}, exitUsage, "out of range"},
 		{"misspelt key", []string{"--rig", misspelt, "--state-dir", t.TempDir()}, exitRigFile, "misspelt.yaml:"},
+		{"misspelt sim.qemu key", []string{"--rig", qemuMisspelt, "--state-dir", t.TempDir()}, exitRigFile, `qemu-misspelt.yaml:34: sim.qemu[0]: unknown key "seriall"`},
 		{"busy state dir", []string{"--rig", simRig, "--state-dir", busyDir}, exitBusy, "used by another simulator"},
 	}
 	for _, tc := range cases {
