@@ -291,6 +291,8 @@ func TestLoadErrors(t *testing.T) {
 		{"console scheme", []edit{{"{port: /dev/ttyUSB1}", "{port: \"ssh://127.0.0.1:22\"}"}}, 20, "units[1].console.port", `scheme "ssh"`},
 		{"console unix relative", []edit{{"{port: /dev/ttyUSB1}", "{port: \"unix://run/x\"}"}}, 20, "units[1].console.port", "unix:///absolute/path"},
 		{"qemu without port", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu"}}, 21, "units[1].power", "needs port"},
+		{"qemu off loopback", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"tcp://10.0.0.5:4444\""}}, 21, "units[1].power.port", "host must be a loopback address"},
+		{"qemu relative socket", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"unix:run/qmp.sock\""}}, 21, "units[1].power.port", "want an absolute QMP socket path"},
 		{"qemu rfc2217", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"rfc2217://127.0.0.1:4000\""}}, 21, "units[1].power.port", `scheme "rfc2217" not supported`},
 		{"console missing", []edit{{"    console: {port: /dev/ttyUSB1}\n", ""}}, 18, "units[1]", "needs a console"},
 		{"console port missing", []edit{{"{port: /dev/ttyUSB1}", "{baud: 9600}"}}, 20, "units[1].console.port", "port is required"},

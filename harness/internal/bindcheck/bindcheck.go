@@ -63,7 +63,7 @@ func DevicePath(port string) error {
 	case port == "":
 		return fmt.Errorf("port is required")
 	case !filepath.IsAbs(port):
-		return fmt.Errorf("port %q: want an absolute device path", port)
+		return fmt.Errorf("port %s: want an absolute device path", SafeURL(port))
 	}
 	return nil
 }
@@ -80,7 +80,7 @@ func Addr(addr string, s Scope, pathKind string, schemes ...string) error {
 	}
 	if !strings.Contains(addr, "://") {
 		if !filepath.IsAbs(addr) {
-			return fmt.Errorf("port %q: %s", addr, want())
+			return fmt.Errorf("port %s: %s", SafeURL(addr), want())
 		}
 		return nil
 	}
@@ -93,7 +93,7 @@ func Addr(addr string, s Scope, pathKind string, schemes ...string) error {
 		return fmt.Errorf("port %s: scheme %q not supported (%s)", SafeURL(addr), u.Scheme, want())
 	case u.Scheme == "unix":
 		if u.Path == "" || !filepath.IsAbs(u.Path) || u.Host != "" {
-			return fmt.Errorf("port %q: want unix:///absolute/path", addr)
+			return fmt.Errorf("port %s: want unix:///absolute/path", SafeURL(addr))
 		}
 		return nil
 	}
@@ -143,7 +143,8 @@ func Loopback(host string, s Scope) error {
 	return nil
 }
 
-// SafeURL echoes a URL unless it may carry credentials (user:pass@host).
+// SafeURL echoes an address, quoted, unless it may carry credentials
+// (user:pass@host): every message here echoes through it.
 func SafeURL(raw string) string {
 	if strings.Contains(raw, "@") {
 		return "(address not shown: it contains '@', which may hold credentials)"

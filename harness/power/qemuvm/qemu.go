@@ -37,15 +37,23 @@ import (
 // first, so a cycle is always a cold boot.
 func init() { power.Register(power.Driver{Name: "qemu", Open: openQEMU, Check: checkQEMU}) }
 
+// checkQEMU checks the QMP socket address as Open will read it: a path,
+// unix:///path or tcp:// on loopback (QMP is never reached off this
+// machine, virtual rig or not).
 func checkQEMU(cfg power.Config, scope bindcheck.Scope) bindcheck.Problems {
 	var ps bindcheck.Problems
-	switch {
-	case cfg.Port != "":
-		ps.Err("port", bindcheck.Addr(cfg.Port, scope, "QMP socket path", "unix", "tcp"))
-	case cfg.URL != "":
-		ps.Err("url", bindcheck.Addr(cfg.URL, scope, "QMP socket path", "unix", "tcp"))
-	default:
+	key, addr := "port", cfg.Port
+	if addr == "" {
+		key, addr = "url", cfg.URL
+	}
+	if addr == "" {
 		ps.Add("", "the qemu driver needs port (the QMP socket: a path, unix:// or tcp://)")
+		return ps
+	}
+	if err := bindcheck.Addr(addr, scope, "QMP socket path", "unix", "tcp"); err != nil {
+		ps.Err(key, err)
+	} else if _, _, err := qemu.ParseAddr(addr); err != nil {
+		ps.Err(key, err)
 	}
 	return ps
 }
