@@ -153,7 +153,9 @@ func (c *Console) setCursorLocked(off int64) {
 func (c *Console) recordMatch(p Pattern, m Match) {
 	c.markAt(m.At, "match", p.String(), map[string]string{
 		"offset": strconv.FormatInt(m.Offset, 10),
-		"text":   string(c.red.apply([]byte(short(m.Text, 120)))),
+		// Redacted whole, then shortened: a secret cut first would not be
+		// recognised and its first part would stay.
+		"text": short(string(c.red.apply([]byte(m.Text))), 120),
 	})
 }
 

@@ -173,10 +173,23 @@ func (t *Transcript) timedLines(fn func(at time.Time, text string) error) error 
 				at = c.At
 			}
 			line = append(line, b)
-			if b == '\n' || len(line) >= maxTimedLine {
+			switch {
+			case b == '\n':
 				if err := flush(); err != nil {
 					return err
 				}
+			case len(line) >= maxTimedLine:
+				// A forced break must not cut a secret in two: the part
+				// that could still be one moves on to the next line.
+				keep := line[len(line):]
+				if h := t.red.m.Hold(line); h > 0 && t.red.active() {
+					keep = append([]byte(nil), line[h:]...)
+					line = line[:h]
+				}
+				if err := flush(); err != nil {
+					return err
+				}
+				line = append(line, keep...)
 			}
 		}
 		return nil

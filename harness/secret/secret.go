@@ -106,14 +106,10 @@ func (s Secret) LogValue() slog.Value { return slog.StringValue(Redacted) }
 // MarshalJSON keeps reports redacted.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(Redacted) }
 
-// Scrub replaces every occurrence of the resolved values in text: the last
-// line of defence for transcripts and error strings that echo what a device
-// said back.
+// Scrub replaces every occurrence of the resolved values in text, in any
+// escaped form (see Matcher): the last line of defence for transcripts and
+// error strings that echo what a device said back. Scrub whole texts, then
+// cut them: a secret cut first is no longer recognisable.
 func Scrub(text string, secrets ...Secret) string {
-	for _, s := range secrets {
-		if v, err := s.Value(); err == nil && len(v) >= 3 {
-			text = strings.ReplaceAll(text, v, Redacted)
-		}
-	}
-	return text
+	return NewMatcher(secrets...).RedactString(text)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
@@ -261,72 +260,45 @@ func unescape(s string) (string, error) {
 	return b.String(), nil
 }
 
-// scrubWriter replaces secret values in a byte stream. It holds back only
-// a tail that could be the start of a secret, so an interactive prompt
-// ("login: ") shows at once while a secret split across two writes is
-// still caught.
+// scrubWriter replaces secret values, in any form (secret.Matcher), in a
+// byte stream. It holds back only a tail that could be the start of a
+// secret, so an interactive prompt ("login: ") shows at once while a secret
+// split across two writes is still caught.
 type scrubWriter struct {
 	mu    sync.Mutex
 	w     io.Writer
-	vals  [][]byte
+	m     *secret.Matcher
 	carry []byte
 }
 
-// minSecret: shorter values are too likely to be ordinary text (as
-// secret.Scrub).
-const minSecret = 3
-
 func newScrubWriter(w io.Writer, secrets ...secret.Secret) *scrubWriter {
-	s := &scrubWriter{w: w}
-	for _, sec := range secrets {
-		if v, err := sec.Value(); err == nil && len(v) >= minSecret {
-			s.vals = append(s.vals, []byte(v))
-		}
-	}
-	return s
+	return &scrubWriter{w: w, m: secret.NewMatcher(secrets...)}
 }
 
 func (s *scrubWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if len(s.vals) == 0 {
+	if !s.m.Active() {
 		return s.w.Write(p)
 	}
 	data := append(s.carry, p...)
-	for _, v := range s.vals {
-		data = bytes.ReplaceAll(data, v, []byte(secret.Redacted))
-	}
-	keep := s.partialSecret(data)
-	if _, err := s.w.Write(data[:len(data)-keep]); err != nil {
+	keep := s.m.Hold(data)
+	if _, err := s.w.Write(s.m.Redact(data[:keep])); err != nil {
 		return 0, err
 	}
-	s.carry = append([]byte(nil), data[len(data)-keep:]...)
+	s.carry = append([]byte(nil), data[keep:]...)
 	return len(p), nil
 }
 
-// partialSecret is the length of the longest tail of data that is a
-// proper prefix of a secret.
-func (s *scrubWriter) partialSecret(data []byte) int {
-	best := 0
-	for _, v := range s.vals {
-		for n := min(len(v)-1, len(data)); n > best; n-- {
-			if bytes.HasPrefix(v, data[len(data)-n:]) {
-				best = n
-				break
-			}
-		}
-	}
-	return best
-}
-
-// Flush writes a held-back tail: the stream ended, so it was no secret.
+// Flush writes a held-back tail: the stream ended, so what could have
+// become a secret is cut; a start of one is hidden all the same.
 func (s *scrubWriter) Flush() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.carry) == 0 {
 		return nil
 	}
-	_, err := s.w.Write(s.carry)
+	_, err := s.w.Write(s.m.RedactCut(s.carry))
 	s.carry = nil
 	return err
 }

@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/internal/digest"
@@ -299,26 +300,46 @@ func (c *Client) transportError(ctx context.Context, call string, err error) err
 	return fmt.Errorf("%s: %s: %w", c.cfg.Peer, call, err)
 }
 
-// junk builds a JunkError quoting the start of the body, scrubbed.
+// junk builds a JunkError quoting the start of the body. The reason (which
+// may quote a value from the body) and the body are scrubbed whole, before
+// either is cut short: a secret cut first would no longer be recognised.
 func (c *Client) junk(resp *Response, reason string) *JunkError {
-	return &JunkError{Peer: c.cfg.Peer, Call: resp.Call, Reason: reason, Snippet: snippet(resp.Body, resp.secrets)}
+	return &JunkError{Peer: c.cfg.Peer, Call: resp.Call, Reason: clipReason(secret.Scrub(reason, resp.secrets...)),
+		Snippet: snippet(resp.Body, resp.secrets)}
+}
+
+// maxReason bounds a JunkError's reason (a parse error may quote a whole
+// element's text).
+const maxReason = 200
+
+func clipReason(s string) string {
+	if len(s) <= maxReason {
+		return s
+	}
+	n := maxReason
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
 }
 
 // Junk is junk for callers that parse the body themselves.
 func (c *Client) Junk(resp *Response, reason string) error { return c.junk(resp, reason) }
 
+// snippet is the start of body for an error: scrubbed whole first, then
+// cut, then control bytes replaced.
 func snippet(body []byte, secrets []secret.Secret) string {
 	const max = 64
+	body = secret.NewMatcher(secrets...).Redact(body)
 	if len(body) > max {
 		body = body[:max]
 	}
-	s := strings.Map(func(r rune) rune {
+	return strings.Map(func(r rune) rune {
 		if r < 0x20 || r == 0x7f || r == 0xfffd {
 			return '.'
 		}
 		return r
 	}, string(body))
-	return secret.Scrub(s, secrets...)
 }
 
 // Decode checks that resp is a 2xx XML reply and parses it with parse;
@@ -328,7 +349,7 @@ func (c *Client) Decode(resp *Response, parse func([]byte) error) error {
 		return err
 	}
 	if !IsXMLContentType(resp.ContentType) {
-		return c.junk(resp, fmt.Sprintf("content type %q, want application/xml", clip(resp.ContentType)))
+		return c.junk(resp, fmt.Sprintf("content type %q, want application/xml", clip(secret.Scrub(resp.ContentType, resp.secrets...))))
 	}
 	if err := parse(resp.Body); err != nil {
 		return c.junk(resp, err.Error())
@@ -353,7 +374,7 @@ func (c *Client) statusError(resp *Response, rs ResponseStatus) *StatusError {
 	return &StatusError{
 		Peer: c.cfg.Peer, Call: resp.Call, HTTP: resp.HTTP,
 		StatusCode: rs.StatusCode, StatusString: rs.StatusString, SubStatusCode: rs.SubStatusCode,
-		ErrorMsg: secret.Scrub(clip(rs.ErrorMsg), resp.secrets...),
+		ErrorMsg: clip(secret.Scrub(rs.ErrorMsg, resp.secrets...)),
 	}
 }
 
@@ -383,7 +404,7 @@ func (c *Client) Check(resp *Response) error {
 		return &AuthError{Peer: c.cfg.Peer, Call: resp.Call, User: c.cfg.User, RetriesLeft: -1}
 	}
 	if !xmlBody {
-		return c.junk(resp, fmt.Sprintf("HTTP %d with content type %q", resp.HTTP, clip(resp.ContentType)))
+		return c.junk(resp, fmt.Sprintf("HTTP %d with content type %q", resp.HTTP, clip(secret.Scrub(resp.ContentType, resp.secrets...))))
 	}
 	_, err := ParseResponseStatus(resp.Body)
 	return c.junk(resp, fmt.Sprintf("HTTP %d without a valid ResponseStatus: %v", resp.HTTP, err))

@@ -106,7 +106,7 @@ func ParseInt(name, s string) (int, error) {
 	s = strings.TrimSpace(s)
 	n, err := strconv.Atoi(s)
 	if err != nil {
-		return 0, fmt.Errorf("<%s> %q is not an integer", name, clip(s))
+		return 0, fmt.Errorf("<%s> %q is not an integer", name, s)
 	}
 	return n, nil
 }
@@ -119,10 +119,13 @@ func ParseBool(name, s string) (bool, error) {
 	case "false":
 		return false, nil
 	}
-	return false, fmt.Errorf("<%s> %q is not true or false", name, clip(strings.TrimSpace(s)))
+	return false, fmt.Errorf("<%s> %q is not true or false", name, strings.TrimSpace(s))
 }
 
 // clip bounds a quoted device value in an error message.
+// clip shortens a value for a message. Only ever clip text that is already
+// scrubbed (the client scrubs a parse error's reason whole, then clips it):
+// parse errors below quote values whole for that reason.
 func clip(s string) string {
 	const max = 40
 	if len(s) <= max {
@@ -235,7 +238,7 @@ func ParseUserCheck(body []byte) (UserCheck, error) {
 			u.Locked = true
 		case "unlock":
 		default:
-			return UserCheck{}, fmt.Errorf("<lockStatus> %q is not lock or unlock", clip(v))
+			return UserCheck{}, fmt.Errorf("<lockStatus> %q is not lock or unlock", v)
 		}
 	}
 	if x.UnlockTime != nil {

@@ -165,12 +165,23 @@ func (e *execSwitch) run(ctx context.Context, what string, argv []string) (strin
 			err = fmt.Errorf("killed: %w", context.Cause(ctx))
 		}
 		msg := fmt.Sprintf("%s: %s command %s: %v", e, what, e.quoteArgv(argv), err)
-		if s := strings.TrimSpace(stderr.String()); s != "" {
-			msg += "; stderr: " + power.QuoteBytes([]byte(secret.Scrub(s, e.password)))
+		if s := strings.TrimSpace(e.scrubbed(stderr)); s != "" {
+			msg += "; stderr: " + power.QuoteBytes([]byte(s))
 		}
 		return "", errors.New(msg)
 	}
-	return stdout.String(), nil
+	// Scrubbed here, whole, before anything quotes a part of it.
+	return e.scrubbed(stdout), nil
+}
+
+// scrubbed is what a command printed with the password hidden in any form;
+// when the buffer dropped bytes, a password cut at its end is hidden too.
+func (e *execSwitch) scrubbed(c *cappedBuffer) string {
+	m := secret.NewMatcher(e.password)
+	if c.dropped {
+		return string(m.RedactCut(c.buf.Bytes()))
+	}
+	return string(m.Redact(c.buf.Bytes()))
 }
 
 func (e *execSwitch) quoteArgv(argv []string) string {
@@ -202,14 +213,17 @@ func parseExecStatus(out string) (bool, error) {
 // cappedBuffer keeps the first max bytes written and silently drops the
 // rest (the command must not block on a full pipe).
 type cappedBuffer struct {
-	buf bytes.Buffer
-	max int
+	buf     bytes.Buffer
+	max     int
+	dropped bool
 }
 
 func (c *cappedBuffer) Write(p []byte) (int, error) {
-	if room := c.max - c.buf.Len(); room > 0 {
+	room := c.max - c.buf.Len()
+	if room > 0 {
 		c.buf.Write(p[:min(len(p), room)])
 	}
+	c.dropped = c.dropped || len(p) > room
 	return len(p), nil
 }
 

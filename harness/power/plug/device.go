@@ -251,7 +251,10 @@ func (d *httpDevice) replyError(op, target string, rep *httpReply, why string) e
 	if rep.authNote != "" {
 		why += " (" + rep.authNote + ")"
 	}
-	return d.wrapf(op, power.ErrDeviceReply, "GET %s: %s: HTTP %d, got %s", d.redact(target), why, rep.status, snippet(rep.body))
+	// The body is scrubbed whole before snippet cuts it (errorf's scrub of
+	// the message would no longer recognise a password cut at the limit).
+	body := secret.NewMatcher(d.secrets...).Redact(rep.body)
+	return d.wrapf(op, power.ErrDeviceReply, "GET %s: %s: HTTP %d, got %s", d.redact(target), why, rep.status, snippet(body))
 }
 
 // snippet shows at most 200 bytes of what a device sent, with control bytes
