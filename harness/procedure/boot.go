@@ -2,12 +2,16 @@ package procedure
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/profile"
 )
 
 // Boot is the evidence of one boot.
@@ -79,6 +83,9 @@ func AwaitBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
 		pats = append(pats, console.Lit(r))
 		names = append(names, "recovery")
 	}
+	firstFailure := len(pats)
+	failPats, failures := FailurePatterns(p)
+	pats = append(pats, failPats...)
 	what := fmt.Sprintf("%s boot-ready marker %q (profile deadline %v)", u.Name, p.Boot.ReadyMarker, p.Boot.Deadline)
 	err := u.within(ctx, p.Boot.Deadline, what, func(ctx context.Context) error {
 		for {
@@ -86,9 +93,15 @@ func AwaitBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
 			if err != nil {
 				return err
 			}
-			if m.Index == 0 {
+			switch {
+			case m.Index == 0:
 				b.ReadyAt = m.At
 				return nil
+			case m.Index >= firstFailure:
+				ex, _ := u.Console.(Excerpter)
+				fe := NewBootFailure(u.Name, ex, failures[m.Index-firstFailure], m, since)
+				u.step("boot-failed", fmt.Sprintf("%s: %q", fe.Marker.Name, fe.Line))
+				return fe
 			}
 			b.Marks = append(b.Marks, names[m.Index])
 		}
@@ -111,3 +124,87 @@ func (b Boot) Has(kind string) bool {
 	}
 	return false
 }
+
+// ErrBootFailure matches (errors.Is) every *BootFailureError.
+var ErrBootFailure = errors.New("the unit announced a boot failure")
+
+// BootFailureError says a unit announced, while a boot was awaited, that
+// it is failing: a console line matched one of its profile's failure
+// markers (see profile.FailureMarkers). The wait ended at that line
+// instead of at the boot deadline.
+type BootFailureError struct {
+	Unit string
+	// Marker is the profile's failure marker that matched.
+	Marker profile.FailureMarker
+	// Line is the console line that carried the marker, and Context the
+	// lines before it, oldest first, as a reader sees them (escaped,
+	// secrets redacted). Both are empty when the console cannot excerpt.
+	Line    string
+	Context []string
+	// After is how long after the boot started the line arrived.
+	After time.Duration
+}
+
+// failureContextLines is how many lines before the marker's an error shows.
+const failureContextLines = 10
+
+func (e *BootFailureError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is failing: console shows %s %v after the boot began", e.Unit, e.Marker, e.After.Round(time.Millisecond))
+	if e.Line != "" {
+		fmt.Fprintf(&b, ": %q", e.Line)
+	}
+	if len(e.Context) > 0 {
+		b.WriteString("; console before it:")
+		for _, l := range e.Context {
+			b.WriteString("\n  | " + l)
+		}
+	}
+	return b.String()
+}
+
+// Is makes errors.Is(err, ErrBootFailure) hold.
+func (e *BootFailureError) Is(target error) bool { return target == ErrBootFailure }
+
+// Excerpter is a console that can show its lines for an error message,
+// redacted (a *console.Console is one).
+type Excerpter interface {
+	Excerpt(from, to int64, maxLines int) []string
+}
+
+// FailurePatterns are the console patterns of p's failure markers, in the
+// order of p.FailureMarkers() (returned alongside): each matches the whole
+// line its marker is in, once the line is complete (or has gone quiet: a
+// bootloader prompt has no newline).
+func FailurePatterns(p *profile.Profile) ([]console.Pattern, []profile.FailureMarker) {
+	markers := p.FailureMarkers()
+	pats := make([]console.Pattern, len(markers))
+	for i, m := range markers {
+		expr := regexp.QuoteMeta(m.Text)
+		if m.Regex != "" {
+			expr = "(?:" + m.Regex + ")"
+		}
+		pats[i] = console.Re(`[^\n]*` + expr + `[^\r\n]*`)
+	}
+	return pats, markers
+}
+
+// NewBootFailure makes the error for failure marker fm matched as m during
+// a boot that began at since, with the line and the lines before it from
+// ex (nil: without them).
+func NewBootFailure(unit string, ex Excerpter, fm profile.FailureMarker, m console.Match, since time.Time) *BootFailureError {
+	e := &BootFailureError{Unit: unit, Marker: fm}
+	if !since.IsZero() && !m.At.IsZero() {
+		e.After = m.At.Sub(since)
+	}
+	if ex != nil {
+		lines := ex.Excerpt(m.Offset-maxContextBytes, m.Offset+int64(len(m.Text)), failureContextLines+1)
+		if n := len(lines); n > 0 {
+			e.Line, e.Context = lines[n-1], lines[:n-1]
+		}
+	}
+	return e
+}
+
+// maxContextBytes bounds how far back NewBootFailure looks for context.
+const maxContextBytes = 4096

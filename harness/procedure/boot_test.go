@@ -3,6 +3,8 @@ package procedure_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/camrig/camrig/harness/power/powertest"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
+	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/harness/timeline"
 )
 
@@ -176,6 +179,114 @@ func TestProcedureNamesAMissingBinding(t *testing.T) {
 			}
 			if got := len(sw.Edges()) > 0; got != tc.powerSet {
 				t.Fatalf("power switched: %v (edges %v), want %v", got, sw.Edges(), tc.powerSet)
+			}
+		})
+	}
+}
+
+// TestBootEndsAtOnceOnAKernelPanic: the unit's boot log panics. The wait
+// ends on that line, long before its deadline (the fake clock is never
+// advanced, so only the line can end it), with the marker, the line and
+// the lines before it in a typed error, secrets redacted.
+func TestBootEndsAtOnceOnAKernelPanic(t *testing.T) {
+	fake := clocktest.New(time.Unix(0, 0))
+	pw := "Pw-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	con, dev := consoletest.New(t, console.WithClock(fake), console.WithRedact(secret.Literal(pw)))
+	sw := &powertest.Fake{Name: "fake-relay#0"}
+	sw.OnSet = func(on bool) {
+		if on {
+			go dev.Print("U-Boot 1.3.4\r\nStarting kernel ...\r\n[    1.9] mount root with password " + pw + "\r\n" +
+				"[    2.104000] VFS: Cannot open root device \"mtdblock3\"\r\n" +
+				"[    2.104000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)\r\n" +
+				"[    2.104000] CPU: 0 PID: 1 Comm: swapper Not tainted 3.18.20 #1\r\n")
+		}
+	}
+	u := &procedure.Unit{Name: "cam1", Profile: loadProfile(t, "hikvision-ds2cd"), Clock: fake, Scale: 0.01,
+		Timeline: timeline.New("cam1"), Power: sw, Console: con}
+	done := make(chan error, 1)
+	go func() {
+		_, err := procedure.PowerOnBoot(context.Background(), u)
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second): // a bound for a failed test, never a pass
+		t.Fatal("the boot wait did not end on the panic line (its fake-clock deadline never comes)")
+	}
+	var fe *procedure.BootFailureError
+	if !errors.As(err, &fe) || !errors.Is(err, procedure.ErrBootFailure) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if fe.Marker.Name != "kernel-panic" || fe.Line != "[    2.104000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)" {
+		t.Fatalf("marker %v, line %q", fe.Marker, fe.Line)
+	}
+	ctx := strings.Join(fe.Context, "\n")
+	if !strings.Contains(ctx, "Starting kernel ...") || !strings.HasSuffix(ctx, `VFS: Cannot open root device "mtdblock3"`) {
+		t.Fatalf("context lines: %q", fe.Context)
+	}
+	if msg := err.Error(); strings.Contains(msg, pw) || !strings.Contains(msg, "[redacted]") || !strings.Contains(msg, "cam1 is failing: console shows kernel-panic") {
+		t.Fatalf("message leaks the secret or misses the marker:\n%s", msg)
+	}
+}
+
+// TestBootEndsOnABootloaderPrompt: a unit that stops at its bootloader's
+// prompt (no kernel it could start) prints the prompt without a newline;
+// the wait ends on it once the line goes quiet, not at the deadline.
+func TestBootEndsOnABootloaderPrompt(t *testing.T) {
+	u, _, _ := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, func(d *consoletest.Device) {
+		d.Print("U-Boot 1.3.4\r\n## Booting kernel from Legacy Image at 82000000 ...\r\nHKVS # ")
+	})
+	_, err := procedure.PowerOnBoot(context.Background(), u)
+	var fe *procedure.BootFailureError
+	if !errors.As(err, &fe) || fe.Marker.Name != profile.BootloaderPromptMarker || fe.Line != "HKVS # " {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestBootFailureMarkersFollowTheProfile: a marker the profile disables
+// does not end the wait (it runs to the deadline), one it adds does.
+func TestBootFailureMarkersFollowTheProfile(t *testing.T) {
+	for _, c := range []struct {
+		name, markers, log string
+		wantMarker         string
+	}{
+		{"disabled default", "{disable: [kernel-panic]}", "Kernel panic - not syncing: test\r\n", ""},
+		{"added marker", "{add: [{name: isp-dead, text: \"ISP: sensor lost\"}]}", "[ 3.1] ISP: sensor lost (i2c timeout)\r\n", "isp-dead"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fake := clocktest.New(time.Unix(0, 0))
+			u, _, _ := fakeUnit(t, "hikvision-ds2cd", fake, func(d *consoletest.Device) { d.Print(c.log) })
+			data, err := os.ReadFile(u.Profile.File)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := profile.Parse(u.Profile.File, []byte(strings.Replace(string(data), "deadline: 90s", "deadline: 90s\n  failure_markers: "+c.markers, 1)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			u.Profile = p
+			done := make(chan error, 1)
+			go func() {
+				_, err := procedure.PowerOnBoot(context.Background(), u)
+				done <- err
+			}()
+			if c.wantMarker != "" {
+				var fe *procedure.BootFailureError
+				select {
+				case err := <-done:
+					if !errors.As(err, &fe) || fe.Marker.Name != c.wantMarker {
+						t.Fatalf("err = %v", err)
+					}
+				case <-time.After(10 * time.Second): // a bound for a failed test, never a pass
+					t.Fatal("the profile's own marker did not end the wait")
+				}
+				return
+			}
+			<-fake.Waiters()
+			fake.Advance(900 * time.Millisecond)
+			if err := <-done; !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, procedure.ErrBootFailure) {
+				t.Fatalf("a disabled marker ended the wait: %v", err)
 			}
 		})
 	}

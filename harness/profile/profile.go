@@ -80,6 +80,9 @@ type Boot struct {
 	// and starts the kernel's (default DefaultKernelMarker, which every
 	// U-Boot prints).
 	KernelMarker string `yaml:"kernel_marker"`
+	// FailureMarkers adjusts the console lines that end a boot wait as a
+	// failure (see Profile.FailureMarkers for the resolved set).
+	FailureMarkers FailureMarkers `yaml:"failure_markers"`
 }
 
 // DefaultKernelMarker is what U-Boot prints as it jumps to the kernel.

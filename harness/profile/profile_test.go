@@ -3,6 +3,7 @@ package profile_test
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -100,6 +101,13 @@ func TestValidationErrorsNameLine(t *testing.T) {
 		{"erase_part on nor", "kind: spi-nor", "kind: spi-nor\n  erase_part: true", "flash.erase_part"},
 		{"bad framing", "prompt: ", "framing: bash\n  prompt: ", "bootloader.framing \"bash\""},
 		{"bad line clear", "prompt: ", "line_clear: \"x\"\n  prompt: ", "bootloader.line_clear"},
+		{"disable unknown failure marker", "deadline: 90s", "deadline: 90s\n  failure_markers: {disable: [kernel-oops]}", "no default marker \"kernel-oops\""},
+		{"failure marker without pattern", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp}]", "marker \"isp\" needs exactly one of text and regex"},
+		{"failure marker with both", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp, text: a, regex: b}]", "exactly one of text and regex"},
+		{"failure marker bad regex", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp, regex: \"isp(\"}]", "marker \"isp\": error parsing regexp"},
+		{"failure marker matching nothing", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp, regex: \"x*\"}]", "matches an empty line"},
+		{"failure marker twice", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: a, text: x}, {name: a, text: y}]", "marker \"a\" given twice"},
+		{"failure marker unnamed", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{text: x}]", "a marker needs a name"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -158,4 +166,96 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("accepted a profile without a model")
 		}
 	})
+}
+
+func TestFailureMarkersDefaultsAndOverrides(t *testing.T) {
+	base, err := os.ReadFile(filepath.Join(dir, "hikvision-ds2cd.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := func(p *profile.Profile) string {
+		var n []string
+		for _, m := range p.FailureMarkers() {
+			n = append(n, m.Name)
+		}
+		return strings.Join(n, ",")
+	}
+	load := func(t *testing.T, markers string) *profile.Profile {
+		t.Helper()
+		in := strings.Replace(string(base), "deadline: 90s", "deadline: 90s\n  failure_markers:\n"+markers, 1)
+		p, err := profile.Parse("hik.yaml", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p, err := profile.Parse("hik.yaml", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(p); got != "kernel-panic,bad-image,ubifs-error,jffs2-error,squashfs-error,watchdog-reset,bootloader-prompt" {
+		t.Fatalf("default set: %s", got)
+	}
+	if m := p.FailureMarkers()[6]; m.Text != p.Bootloader.Prompt {
+		t.Fatalf("the bootloader-prompt marker is %+v, want the profile's prompt %q", m, p.Bootloader.Prompt)
+	}
+	p = load(t, "    disable: [watchdog-reset, bootloader-prompt]\n    add:\n      - {name: isp-fault, text: \"ISP fault\"}\n      - {name: kernel-panic, regex: \"panic!\"}\n")
+	if got := names(p); got != "kernel-panic,bad-image,ubifs-error,jffs2-error,squashfs-error,isp-fault" {
+		t.Fatalf("adjusted set: %s", got)
+	}
+	if m := p.FailureMarkers()[0]; m.Regex != "panic!" || m.Text != "" {
+		t.Fatalf("an added marker named like a default replaces it: %+v", m)
+	}
+	if got := names(load(t, "    no_defaults: true\n    add: [{name: own, text: x}]\n")); got != "own" {
+		t.Fatalf("no_defaults: %s", got)
+	}
+}
+
+// TestDefaultFailureMarkersSeeFailuresNotHealthyBoots: each default marker
+// matches the message it exists for, and none matches a line of the
+// shipped boot logs or their recovery markers (which healthy units print).
+func TestDefaultFailureMarkersSeeFailuresNotHealthyBoots(t *testing.T) {
+	failing := map[string][]string{
+		"kernel-panic":   {"[    2.104000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)"},
+		"bad-image":      {"   Verifying Checksum ... Bad Data CRC", "Bad Magic Number", "Wrong Image Format for bootm command", "ERROR: can't get kernel image!"},
+		"ubifs-error":    {"UBIFS error (ubi0:0 pid 1): ubifs_read_node: bad node type (255 but expected 9)", "ubi0 error: ubi_io_read: error -74 (ECC error) while reading 4096 bytes"},
+		"jffs2-error":    {"jffs2: Error garbage collecting node at 0x00123400!", "jffs2: error: (1) jffs2_do_read_inode_internal: CRC failed"},
+		"squashfs-error": {"SQUASHFS error: zlib_inflate error, data probably corrupt"},
+		"watchdog-reset": {"Reset cause: WDOG", "reset reason: watchdog", "U-Boot: last reset by watchdog"},
+	}
+	healthy := []string{"softdog: initialized. soft_noboot=0 soft_margin=60 sec", "hi_wdt: watchdog timeout set to 60 s",
+		"UBIFS (ubi0:0): recovery needed", "UBIFS (ubi0:0): recovery completed", "jffs2: Empty flash at 0x00f80000 ends at 0x00f90000",
+		"EXT4-fs (mmcblk0p1): recovery complete", "   Verifying Checksum ... OK"}
+	logs, err := filepath.Glob(filepath.Join(dir, "..", "boot", "*.log"))
+	if err != nil || len(logs) == 0 {
+		t.Fatalf("boot logs: %v %v", logs, err)
+	}
+	for _, l := range logs {
+		data, err := os.ReadFile(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		healthy = append(healthy, strings.Split(string(data), "\n")...)
+	}
+	for _, m := range profile.DefaultFailureMarkers {
+		match := func(line string) bool {
+			if m.Text != "" {
+				return strings.Contains(line, m.Text)
+			}
+			return regexp.MustCompile(m.Regex).MatchString(line)
+		}
+		if len(failing[m.Name]) == 0 {
+			t.Errorf("%s: no failing line to test it with", m.Name)
+		}
+		for _, line := range failing[m.Name] {
+			if !match(line) {
+				t.Errorf("%s misses %q", m.Name, line)
+			}
+		}
+		for _, line := range healthy {
+			if match(line) {
+				t.Errorf("%s fires on a healthy line %q", m.Name, line)
+			}
+		}
+	}
 }

@@ -49,6 +49,7 @@ func (p *Profile) validate() []problem {
 	if p.Boot.ReadyMarker == "" {
 		bad("boot.ready_marker is required", "boot", "ready_marker")
 	}
+	out = append(out, p.Boot.FailureMarkers.validate(p)...)
 	bl := p.Bootloader
 	if bl.Prompt == "" || bl.Autoboot == "" || bl.InterruptKey == "" {
 		bad("bootloader needs autoboot, interrupt_key and prompt", "bootloader")
