@@ -161,7 +161,7 @@ func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, p
 // console opened) is skipped, so --expect sees only the new boot.
 func cycleFresh(ctx context.Context, u *rig.Unit) error {
 	if err := power.SetRecorded(ctx, u.Power, false, u.Clock, u.Timeline); err != nil {
-		return fmt.Errorf("cycle %s: off: %w", u.Power, err)
+		return fmt.Errorf("cycle: off: %w", err)
 	}
 	if err := clock.Wait(ctx, u.Clock, u.Scale.Of(u.Profile.Boot.OffTime)); err != nil {
 		return fmt.Errorf("cycle %s: interrupted while off: %w", u.Power, err)
@@ -170,7 +170,7 @@ func cycleFresh(ctx context.Context, u *rig.Unit) error {
 	// starts talking before a slow relay board answers.
 	u.Console.Skip()
 	if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
-		return fmt.Errorf("cycle %s: on: %w", u.Power, err)
+		return fmt.Errorf("cycle: on: %w", err)
 	}
 	return nil
 }

@@ -5,9 +5,12 @@
 package netdevice
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
+	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/internal/bindcheck"
 	"github.com/camrig/camrig/harness/power"
 )
@@ -47,6 +50,31 @@ func CheckBudget(ps *bindcheck.Problems, cfg power.Config) {
 		}
 		ps.Err(key, err)
 	}
+}
+
+// Retry runs attempt, and again after a network failure, at most 1+retries
+// times in all. attempt returns an error only when nothing complete came
+// back (refused, reset, its own deadline): a device that answered wrongly
+// is answered by the caller, never retried, since asking again gets the
+// same answer. Between tries it pauses attempt*50ms on clk, which lets a
+// device that dropped the connection (an ESP8266 serving one client at a
+// time) recover. The caller's own deadline or cancel is not retried.
+//
+// It returns nil, or the last attempt's error; interrupted is set when ctx
+// ended during a pause (then last is what the try before it said).
+func Retry(ctx context.Context, clk clock.Clock, log *slog.Logger, name, op string, retries int, attempt func() error) (last, interrupted error) {
+	for n := 0; n <= retries; n++ {
+		if n > 0 {
+			log.Warn("power: retrying after network error", "board", name, "op", op, "attempt", n, "err", last)
+			if err := clock.Wait(ctx, clk, time.Duration(n)*50*time.Millisecond); err != nil {
+				return last, err
+			}
+		}
+		if last = attempt(); last == nil || ctx.Err() != nil {
+			return last, nil
+		}
+	}
+	return last, nil
 }
 
 // Error carries a text already scrubbed of every credential; Unwrap exposes

@@ -141,26 +141,18 @@ type httpReply struct {
 // reply, whatever its status, is returned to the caller to judge.
 func (d *httpDevice) get(ctx context.Context, op, target string) (*httpReply, error) {
 	shown := d.redact(target)
-	var last error
-	for attempt := 0; attempt <= d.retries; attempt++ {
-		if attempt > 0 {
-			d.log.Warn("power: retrying after network error", "board", d.name, "op", op, "attempt", attempt, "err", last)
-			// A short pause lets a plug that dropped the connection (an
-			// ESP8266 serving one client at a time) recover.
-			if err := clock.Wait(ctx, d.clk, time.Duration(attempt)*50*time.Millisecond); err != nil {
-				return nil, d.wrapf(op, err, "GET %s: %v (after %v)", shown, err, last)
-			}
-		}
-		rep, err := d.attempt(ctx, op, target)
-		if err == nil {
-			return rep, nil
-		}
-		last = err
-		if ctx.Err() != nil {
-			break // the caller's own deadline or cancel: not ours to retry
-		}
+	var rep *httpReply
+	last, interrupted := netdevice.Retry(ctx, d.clk, d.log, d.name, op, d.retries, func() (err error) {
+		rep, err = d.attempt(ctx, op, target)
+		return err
+	})
+	switch {
+	case interrupted != nil:
+		return nil, d.wrapf(op, interrupted, "GET %s: %v (after %v)", shown, interrupted, last)
+	case last != nil:
+		return nil, d.wrapf(op, last, "GET %s: %v", shown, last)
 	}
-	return nil, d.wrapf(op, last, "GET %s: %v", shown, last)
+	return rep, nil
 }
 
 // attempt is one exchange (two requests when a Digest challenge must be

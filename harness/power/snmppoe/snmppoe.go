@@ -222,24 +222,18 @@ func (s *SNMPPoE) Get(ctx context.Context) (bool, error) {
 func (s *SNMPPoE) exchange(ctx context.Context, op string, do func(*gosnmp.GoSNMP) (*gosnmp.SnmpPacket, error)) (*gosnmp.SnmpPacket, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var last error
-	for attempt := 0; attempt <= s.retries; attempt++ {
-		if attempt > 0 {
-			s.log.Warn("power: retrying after network error", "board", s.name, "op", op, "attempt", attempt, "err", last)
-			if err := clock.Wait(ctx, s.clk, time.Duration(attempt)*50*time.Millisecond); err != nil {
-				return nil, s.wrap(op, err, fmt.Errorf("%v (after %v)", err, last))
-			}
-		}
-		pkt, err := s.attempt(ctx, op, do)
-		if err == nil {
-			return pkt, nil
-		}
-		last = err
-		if ctx.Err() != nil {
-			break
-		}
+	var pkt *gosnmp.SnmpPacket
+	last, interrupted := netdevice.Retry(ctx, s.clk, s.log, s.name, op, s.retries, func() (err error) {
+		pkt, err = s.attempt(ctx, op, do)
+		return err
+	})
+	switch {
+	case interrupted != nil:
+		return nil, s.wrap(op, interrupted, fmt.Errorf("%v (after %v)", interrupted, last))
+	case last != nil:
+		return nil, s.wrap(op, last, last)
 	}
-	return nil, s.wrap(op, last, last)
+	return pkt, nil
 }
 
 func (s *SNMPPoE) attempt(ctx context.Context, op string, do func(*gosnmp.GoSNMP) (*gosnmp.SnmpPacket, error)) (*gosnmp.SnmpPacket, error) {
