@@ -321,6 +321,11 @@ func TestLoadErrors(t *testing.T) {
 		{"tasmota channel", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: tasmota, url: \"http://127.0.0.1:8080\", channel: 33"}}, 21, "units[1].power.channel", "channel 33 out of range 0-32"},
 		{"shelly channel", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: shelly, url: \"http://127.0.0.1:8080\", channel: 16"}}, 21, "units[1].power.channel", "channel 16 out of range 0-15"},
 		{"tasmota url query", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://127.0.0.1/?cmnd=x\""}}, 21, "units[1].power.url", "without query"},
+		// Tasmota's own documented form: refused, keys named, never printed.
+		{"tasmota credentials in query", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://127.0.0.1/cm?user=admin&password=" + literalPw + "\""}},
+			21, "units[1].power.url", "credentials in its query (user=..., password=...)"},
+		{"api credentials in query", []edit{{"url: https://127.0.0.12", "url: \"https://127.0.0.12/?pwd=" + literalPw + "\""}}, 23, "units[1].api.url", "credentials in its query (pwd=...)"},
+		{"nvr credentials in fragment", []edit{{"api: http://127.0.0.1:18080", "api: \"http://127.0.0.1:18080/#Password=" + literalPw + "\""}}, 6, "nvr.api", "credentials in its query (Password=...)"},
 		{"plug retries", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://127.0.0.1\", retries: 11"}}, 21, "units[1].power.retries", "retries 11 out of range"},
 		{"snmp port 0", []edit{{"driver: lcus, port: /dev/ttyUSB2, channel: 1", "driver: snmp-poe, community_env: CAMRIG_TEST_CAM_PW, url: \"udp://127.0.0.1:161\", channel: 0"}}, 21, "units[1].power.channel", "channel (port) 0"},
 		{"virtual with routable plug", []edit{{"timescale: 1", "virtual: true"}, {"driver: lcus, port: /dev/ttyUSB2", "driver: tasmota, url: \"http://192.168.1.50\""}}, 21, "units[1].power.url", `host "192.168.1.50" is not a loopback address`},

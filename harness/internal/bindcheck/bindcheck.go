@@ -118,6 +118,9 @@ func URL(raw string, s Scope, schemes ...string) error {
 	if u.User != nil {
 		return fmt.Errorf("credentials in the URL are refused: use user and password_env or password_file")
 	}
+	if err := NoQueryCredentials(u); err != nil {
+		return err
+	}
 	if !slices.Contains(schemes, u.Scheme) {
 		return fmt.Errorf("%s: scheme %q not supported (want %s)", SafeURL(raw), u.Scheme, strings.Join(schemes, " or "))
 	}
@@ -132,6 +135,34 @@ func URL(raw string, s Scope, schemes ...string) error {
 	return Loopback(u.Hostname(), s)
 }
 
+// credentialKeys are query parameter names that carry a credential
+// (Tasmota documents http://plug/cm?user=admin&password=...; others use
+// pass, pwd, token, key, community).
+var credentialKeys = []string{"user", "username", "usr", "login", "password", "passwd", "pass", "pwd", "pw",
+	"token", "key", "apikey", "api_key", "auth", "secret", "community", "sig", "signature"}
+
+// NoQueryCredentials refuses a URL whose query (or fragment) names a
+// credential. The message names the keys, never a value and never the URL.
+func NoQueryCredentials(u *url.URL) error {
+	var found []string
+	for _, raw := range []string{u.RawQuery, u.Fragment} {
+		for _, part := range strings.FieldsFunc(raw, func(r rune) bool { return r == '&' || r == ';' }) {
+			k, _, _ := strings.Cut(part, "=")
+			if dk, err := url.QueryUnescape(k); err == nil {
+				k = dk
+			}
+			if slices.Contains(credentialKeys, strings.ToLower(strings.TrimSpace(k))) && !slices.Contains(found, k) {
+				found = append(found, k)
+			}
+		}
+	}
+	if len(found) == 0 {
+		return nil
+	}
+	return fmt.Errorf("the URL carries credentials in its query (%s=...): refused, and not shown; give user and password_env or password_file instead",
+		strings.Join(found, "=..., "))
+}
+
 // Loopback refuses a non-loopback host when the scope is loopback-only.
 func Loopback(host string, s Scope) error {
 	if !s.LoopbackOnly || host == "localhost" {
@@ -144,10 +175,13 @@ func Loopback(host string, s Scope) error {
 }
 
 // SafeURL echoes an address, quoted, unless it may carry credentials
-// (user:pass@host): every message here echoes through it.
+// (user:pass@host, ?password=...): every message here echoes through it.
 func SafeURL(raw string) string {
 	if strings.Contains(raw, "@") {
 		return "(address not shown: it contains '@', which may hold credentials)"
+	}
+	if strings.ContainsAny(raw, "?#") {
+		return "(address not shown: it has a query, which may hold credentials)"
 	}
 	return strconv.Quote(raw)
 }

@@ -64,11 +64,16 @@ type Client struct {
 	digest digest.Session
 }
 
-// SafeURL renders raw for errors and logs with any password masked.
+// SafeURL renders raw for errors and logs with any password masked; a
+// query (which may hold one: ?password=...) is not shown.
 func SafeURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		u.RawQuery, u.Fragment, u.ForceQuery = "", "", false
+		return u.Redacted() + "?(query not shown)"
 	}
 	return u.Redacted()
 }

@@ -57,8 +57,15 @@ func deviceURL(raw string) (*url.URL, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("url %s: scheme must be http or https", u.Redacted())
 	}
-	if u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("url %s: want scheme://host[:port][/prefix] without query", u.Redacted())
+	if err := bindcheck.NoQueryCredentials(u); err != nil {
+		return nil, fmt.Errorf("url: %w", err)
+	}
+	if u.RawQuery != "" || u.Fragment != "" {
+		// Not shown: a query is where a plug's credentials would be.
+		return nil, errors.New("url has a query: want scheme://host[:port][/prefix] without query (the URL is not shown)")
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("url %s: want scheme://host[:port][/prefix]", u.Redacted())
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	return u, nil
