@@ -111,27 +111,27 @@ type Unit struct {
 	// another's interruption.
 	writeMu sync.Mutex
 
-	mu        sync.Mutex
-	powered   bool
-	gen       uint64 // one per boot; a power cut or restart starts a new one
-	ctx       context.Context
-	cancel    context.CancelFunc
-	state     State
-	changed   chan struct{}
-	boots     int
-	commands  map[string]device.Command
-	help      map[string]string
-	services  []device.Service
-	fwcheck   device.FirmwareCheck
+	mu       sync.Mutex
+	powered  bool
+	gen      uint64 // one per boot; a power cut or restart starts a new one
+	ctx      context.Context
+	cancel   context.CancelFunc
+	state    State
+	changed  chan struct{}
+	boots    int
+	commands map[string]device.Command
+	help     map[string]string
+	services []device.Service
+	fwcheck  device.FirmwareCheck
 	// simpleShell: the bootloader was built without the hush shell.
 	simpleShell bool
-	basicKeep func(*device.Store) []string
-	btnDown   bool
-	hold      *activeHold
-	edges     []ButtonEdge
-	holds     []Hold
-	closed    bool
-	defects   Defects
+	basicKeep   func(*device.Store) []string
+	btnDown     bool
+	hold        *activeHold
+	edges       []ButtonEdge
+	holds       []Hold
+	closed      bool
+	defects     Defects
 }
 
 // New makes a unit, powered off.
