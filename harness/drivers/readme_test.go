@@ -73,15 +73,19 @@ func readmeDrivers(t *testing.T) []driverRow {
 // naming no registered driver, fails.
 func TestREADMEDriverTableMatchesRegistry(t *testing.T) {
 	rows := readmeDrivers(t)
-	documented := map[string]bool{} // "power:numato", "led:gpio"
+	documented := map[string]bool{} // "power:numato", "press:numato", "led:gpio"
 	for _, r := range rows {
 		for _, k := range r.for_ {
 			switch k {
 			case "power", "press":
-				if !power.Known(r.name) {
+				d, ok := power.Lookup(r.name)
+				switch {
+				case !ok:
 					t.Errorf("README.md:%d: %q is documented for %s but no power driver registers it (registered: %v)", r.line, r.name, k, power.Drivers())
+				case k == "press" && !d.Press:
+					t.Errorf("README.md:%d: %q is documented for press but its driver cannot drive one (Driver.Press is false)", r.line, r.name)
 				}
-				documented["power:"+r.name] = true
+				documented[k+":"+r.name] = true
 			case "led":
 				if !slices.Contains(led.Drivers(), r.name) {
 					t.Errorf("README.md:%d: %q is documented for led but no led driver registers it (registered: %v)", r.line, r.name, led.Drivers())
@@ -92,9 +96,12 @@ func TestREADMEDriverTableMatchesRegistry(t *testing.T) {
 			}
 		}
 	}
-	for _, d := range power.Drivers() {
-		if !documented["power:"+d] {
-			t.Errorf("power driver %q is registered but has no row in README.md's driver table", d)
+	for _, name := range power.Drivers() {
+		if !documented["power:"+name] {
+			t.Errorf("power driver %q is registered but has no row in README.md's driver table", name)
+		}
+		if d, _ := power.Lookup(name); d.Press && !documented["press:"+name] {
+			t.Errorf("power driver %q can drive a press but README.md's row does not say press", name)
 		}
 	}
 	for _, d := range led.Drivers() {

@@ -81,7 +81,11 @@ type Opener func(ctx context.Context, cfg Config, deps Deps) (Switch, error)
 // and how to check one. Each backend package registers its Driver from init.
 type Driver struct {
 	Name string
-	Open Opener
+	// Press: the line may drive a reset-button solenoid (a press binding):
+	// it switches within milliseconds and may be held for seconds. Not so
+	// a PoE port (detection takes seconds) or a VM's power (a freeze).
+	Press bool
+	Open  Opener
 	// Check reports everything wrong with a binding that the backend can
 	// tell without I/O (channel range, required keys, URL form, pin
 	// names), each problem at the key it is about. rig.Load calls it for
@@ -124,11 +128,12 @@ func Drivers() []string {
 
 // Known reports whether driver is registered.
 func Known(driver string) bool {
-	_, ok := lookup(driver)
+	_, ok := Lookup(driver)
 	return ok
 }
 
-func lookup(driver string) (Driver, bool) {
+// Lookup returns the registered driver named driver.
+func Lookup(driver string) (Driver, bool) {
 	regMu.RLock()
 	defer regMu.RUnlock()
 	d, ok := registry[driver]
@@ -142,7 +147,7 @@ func Check(cfg Config, scope bindcheck.Scope) bindcheck.Problems {
 	if cfg.Driver == "" {
 		return bindcheck.Problems{{Key: "driver", Msg: "driver is required (one of " + known + ")"}}
 	}
-	d, ok := lookup(cfg.Driver)
+	d, ok := Lookup(cfg.Driver)
 	if !ok {
 		return bindcheck.Problems{{Key: "driver", Msg: fmt.Sprintf("unknown driver %q (known: %s)", cfg.Driver, known)}}
 	}
@@ -151,7 +156,7 @@ func Check(cfg Config, scope bindcheck.Scope) bindcheck.Problems {
 
 // Open builds the Switch for cfg.
 func Open(ctx context.Context, cfg Config, deps Deps) (Switch, error) {
-	d, ok := lookup(cfg.Driver)
+	d, ok := Lookup(cfg.Driver)
 	if !ok {
 		return nil, fmt.Errorf("power: unknown driver %q (known: %v)", cfg.Driver, Drivers())
 	}

@@ -230,6 +230,8 @@ func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) 
 		p.add(at(base, "driver"), "driver is required (one of %s)", known)
 	case !power.Known(cfg.Driver):
 		p.add(at(base, "driver"), "unknown %s driver %q (known: %s)", what, cfg.Driver, known)
+	case press && !canPress(cfg.Driver):
+		p.add(at(base, "driver"), "the %s driver cannot drive a reset-button solenoid (power only)", cfg.Driver)
 	default:
 		found = power.Check(cfg, scope(virtual))
 		p.addAll(base, found)
@@ -264,6 +266,11 @@ func checkPower(p *problems, base []string, fp *filePower, press, virtual bool) 
 		p.add(at(base, "max_hold"), "max_hold only applies to press")
 	}
 	return &cfg
+}
+
+func canPress(driver string) bool {
+	d, _ := power.Lookup(driver)
+	return d.Press
 }
 
 // checkLED checks an led binding through its driver's Check.

@@ -291,6 +291,7 @@ func TestLoadErrors(t *testing.T) {
 		{"console scheme", []edit{{"{port: /dev/ttyUSB1}", "{port: \"ssh://127.0.0.1:22\"}"}}, 20, "units[1].console.port", `scheme "ssh"`},
 		{"console unix relative", []edit{{"{port: /dev/ttyUSB1}", "{port: \"unix://run/x\"}"}}, 20, "units[1].console.port", "unix:///absolute/path"},
 		{"qemu without port", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu"}}, 21, "units[1].power", "needs port"},
+		{"press on a PoE port", []edit{{"driver: numato, port: /dev/ttyACM0, channel: 3, max_hold: 45s", "driver: snmp-poe, url: \"udp://127.0.0.1:161\", community_env: CAMRIG_TEST_CAM_PW, channel: 3, max_hold: 45s"}}, 22, "units[1].press.driver", "the snmp-poe driver cannot drive a reset-button solenoid"},
 		{"qemu off loopback", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"tcp://10.0.0.5:4444\""}}, 21, "units[1].power.port", "host must be a loopback address"},
 		{"qemu relative socket", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"unix:run/qmp.sock\""}}, 21, "units[1].power.port", "want an absolute QMP socket path"},
 		{"qemu rfc2217", []edit{{"driver: lcus, port: /dev/ttyUSB2", "driver: qemu, port: \"rfc2217://127.0.0.1:4000\""}}, 21, "units[1].power.port", `scheme "rfc2217" not supported`},

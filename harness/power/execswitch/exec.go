@@ -47,7 +47,9 @@ const DefaultTimeout = 10 * time.Second
 // execOutputLimit caps what is kept of a command's stdout and stderr.
 const execOutputLimit = 16 << 10
 
-func init() { power.Register(power.Driver{Name: "exec", Open: openExec, Check: checkExec}) }
+func init() {
+	power.Register(power.Driver{Name: "exec", Press: true, Open: openExec, Check: checkExec})
+}
 
 // checkExec requires the on and off argv lists. Whether their programs exist
 // is a question for the host that runs the rig, answered by Open.

@@ -33,7 +33,7 @@ import (
 // back.
 
 func init() {
-	power.Register(power.Driver{Name: "gpio", Open: openGPIO, Check: checkGPIO})
+	power.Register(power.Driver{Name: "gpio", Press: true, Open: openGPIO, Check: checkGPIO})
 	led.Register(led.Driver{Name: "gpio", Open: openLED, Check: checkLED})
 }
 

@@ -31,7 +31,9 @@ import (
 
 const kmtronicDefaultBaud = 9600
 
-func init() { power.Register(power.Driver{Name: "kmtronic", Open: openKMTronic, Check: checkKMTronic}) }
+func init() {
+	power.Register(power.Driver{Name: "kmtronic", Press: true, Open: openKMTronic, Check: checkKMTronic})
+}
 
 func checkKMTronic(cfg power.Config, _ bindcheck.Scope) bindcheck.Problems {
 	ps := serialboard.CheckPort(cfg)

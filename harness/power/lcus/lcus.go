@@ -32,7 +32,9 @@ import (
 
 const lcusDefaultBaud = 9600
 
-func init() { power.Register(power.Driver{Name: "lcus", Open: openLCUS, Check: checkLCUS}) }
+func init() {
+	power.Register(power.Driver{Name: "lcus", Press: true, Open: openLCUS, Check: checkLCUS})
+}
 
 func checkLCUS(cfg power.Config, _ bindcheck.Scope) bindcheck.Problems {
 	ps := serialboard.CheckPort(cfg)

@@ -50,7 +50,7 @@ var PromptGrace = 20 * time.Millisecond
 const numatoDefaultBaud = 19200
 
 func init() {
-	power.Register(power.Driver{Name: "numato", Open: openNumato, Check: checkNumato})
+	power.Register(power.Driver{Name: "numato", Press: true, Open: openNumato, Check: checkNumato})
 	led.Register(led.Driver{Name: "numato-gpio", Open: openLED, Check: checkLED})
 }
 

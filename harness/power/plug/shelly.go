@@ -37,7 +37,8 @@ import (
 
 func init() {
 	power.Register(power.Driver{
-		Name: "shelly",
+		Name:  "shelly",
+		Press: true,
 		Open: func(ctx context.Context, cfg power.Config, deps power.Deps) (power.Switch, error) {
 			return NewShelly(ctx, cfg, deps)
 		},

@@ -45,7 +45,8 @@ import (
 
 func init() {
 	power.Register(power.Driver{
-		Name: "tasmota",
+		Name:  "tasmota",
+		Press: true,
 		Open: func(ctx context.Context, cfg power.Config, deps power.Deps) (power.Switch, error) {
 			return NewTasmota(cfg, deps)
 		},
