@@ -27,10 +27,12 @@ type options struct {
 }
 
 // DefaultLineQuiet is how long an unfinished line must stay silent before
-// a regular expression may match in it (a prompt has no newline). USB
-// serial adapters hand over a slow trickle of bytes every 16 ms; this is
-// well above that.
-const DefaultLineQuiet = 50 * time.Millisecond
+// a regular expression may match in it (a prompt has no newline). It is
+// far above the 16 ms a USB serial adapter holds a trickle of bytes, and
+// above the stalls a loaded host puts between a line's pieces, because a
+// line taken as finished too early gives a truncated match; a literal
+// prompt (Lit) is matched at once and never waits for it.
+const DefaultLineQuiet = 200 * time.Millisecond
 
 func buildOptions(opts []Option) options {
 	o := options{window: DefaultWindow, quiet: DefaultLineQuiet}

@@ -51,7 +51,9 @@ func pacedConsole(t *testing.T, opts ...console.Option) (*console.Console, *uart
 // baud: every `Linux version (\S+)` must hold the whole version, whichever
 // byte a piece ended on.
 func TestRegexOnAPacedUARTCapturesWholeTokens(t *testing.T) {
-	c, u := pacedConsole(t)
+	// Every banner ends its line: the quiet time never decides here, so
+	// make it long enough that a loaded machine's stalls cannot either.
+	c, u := pacedConsole(t, console.WithLineQuiet(10*time.Second))
 	const n = 60
 	line := func(i int) string {
 		return fmt.Sprintf("[    0.%06d] Linux version 3.18.%d-hisi_v500 (build@host) (gcc 4.9.4) #%d SMP\r\n", i, 20+i, i)
