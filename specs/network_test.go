@@ -2,6 +2,7 @@ package specs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -119,6 +120,24 @@ func networkSpecs(t *target) {
 		})
 	}
 
+	if t.profile.NVRSync {
+		It("goes offline on its NVR channel while powered off", Label("api", "nvr"), func(ctx SpecContext) {
+			if !nvrTakesOver(t) {
+				Skip(t.name + " is not on an NVR port of this rig")
+			}
+			channel := func(ctx context.Context) (bool, error) {
+				st, err := t.NVR.Port(ctx, t.NVRPort)
+				return st.Online && st.Detect == "connect", err
+			}
+			bootedAndActive(ctx, t)
+			Eventually(ctx, channel).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
+				Should(BeTrue(), "NVR channel %d must come online while %s is up", t.NVRPort, t.name)
+			Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed())
+			Eventually(ctx, channel).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
+				Should(BeFalse(), "NVR channel %d must go offline while %s is powered off", t.NVRPort, t.name)
+		})
+	}
+
 	if lo := t.profile.Lockout; lo.Attempts > 0 {
 		It(fmt.Sprintf("locks out guessed passwords after %d failures", lo.Attempts), Label("api", "lockout", "slow"), func(ctx SpecContext) {
 			bootedAndActive(ctx, t)
@@ -137,6 +156,11 @@ func networkSpecs(t *target) {
 			uc, err = t.Camera.UserCheck(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(uc.OK).To(BeFalse(), "the right password must be refused while locked")
+			// The lock flag in a reply is the unit's word; a protected call
+			// failing is the proof.
+			_, err = t.Camera.DeviceInfo(ctx)
+			Expect(errors.Is(err, camera.ErrLocked)).To(BeTrue(),
+				"a protected call with the right password must be refused while locked (got %v)", err)
 			Eventually(ctx, func(ctx context.Context) (bool, error) {
 				uc, err := t.Camera.UserCheck(ctx)
 				return uc.OK, err

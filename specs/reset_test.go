@@ -1,6 +1,8 @@
 package specs_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -40,11 +42,53 @@ func resetSpecs(t *target) {
 			Expect(err).NotTo(HaveOccurred())
 		})
 	}
+	if _, ok := h.ShortPress(); ok {
+		It("changes nothing after a short press", Label("reset", "no-effect"), func(ctx SpecContext) {
+			pressWithoutEffect(ctx, t, procedure.ShortPress)
+		})
+	}
+	if _, ok := h.BelowFactory(); ok {
+		It("changes nothing after a hold below the factory minimum", Label("reset", "no-effect"), func(ctx SpecContext) {
+			pressWithoutEffect(ctx, t, procedure.BelowFactory)
+		})
+	}
+	// A factory reset is recognised by the console marker and by the
+	// unit's state: a unit that wipes its config silently at boot prints
+	// nothing, but comes back inactive without its settings.
 	It("comes back from a power outage without a factory reset", Label("outage"), func(ctx SpecContext) {
-		o, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{})
+		mark := bootAndMark(ctx, t)
+		o, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
 		Expect(err).NotTo(HaveOccurred())
-		Expect(o.After.Has("factory")).To(BeFalse())
+		Expect(o.After.Has("factory")).To(BeFalse(), "a power outage must not factory-reset the unit")
+		mark.kept(ctx, "a power outage")
 	})
+}
+
+// pressWithoutEffect presses a booted unit's button in a way the model
+// documents no effect for: the console must stay quiet, and the unit keep
+// its settings and activation. A press the rig could not make (the board
+// released too late or too soon for the timescale) says nothing about the
+// unit: it is tried again from a fresh boot, and skipped with the reason if
+// the rig never manages it.
+func pressWithoutEffect(ctx context.Context, t *target, which string) {
+	const attempts = 3
+	for i := 1; ; i++ {
+		mark := bootAndMark(ctx, t)
+		rec, err := procedure.PressWithoutEffect(ctx, t.Procedure(), which)
+		var miss *procedure.HoldMissedError
+		if errors.As(err, &miss) {
+			if i < attempts {
+				By(fmt.Sprintf("attempt %d: %v; again", i, miss))
+				continue
+			}
+			Skip(fmt.Sprintf("%d attempts: %v", attempts, miss))
+		}
+		Expect(err).NotTo(HaveOccurred())
+		mark.kept(ctx, which)
+		AddReportEntry("hold", fmt.Sprintf("%s: held %v (requested %v; %v profile time)", which, rec.Measured.Round(1e5),
+			rec.Requested, t.Scale.Unscale(rec.Measured).Round(1e7)))
+		return
+	}
 }
 
 func holdLine(t *target, r procedure.Reset) string {

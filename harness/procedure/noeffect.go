@@ -21,21 +21,37 @@ const (
 	BelowFactory = "a hold below the factory minimum"
 )
 
+// HoldMissedError is a press the rig could not make as asked: the hold it
+// measured reached a window the press had to stay out of, so whatever the
+// unit did says nothing about the press named (a board too slow for the
+// rig's timescale). Real time.
+type HoldMissedError struct {
+	Unit, Which         string
+	Requested, Measured time.Duration
+	Above, Below        time.Duration
+}
+
+func (e *HoldMissedError) Error() string {
+	return fmt.Sprintf("%s: %s was to last %v, but the rig held %v, not between %v and %v: no verdict on the unit",
+		e.Unit, e.Which, e.Requested, e.Measured, e.Above, e.Below)
+}
+
 // PressWithoutEffect presses a running unit's button with one of the
 // presses the model documents no effect for (ShortPress, BelowFactory) and
 // requires that the console shows none: no reboot or factory-reset
 // marker, no bootloader banner, no new boot, for the profile's boot
 // deadline after the release (a unit that restarts says so well within
-// it). Whether the settings survived is for the caller to read back: the
-// procedure knows only the console.
+// it). A press the rig could not make short enough (or long enough) is a
+// *HoldMissedError, not a verdict. Whether the settings survived is for
+// the caller to read back: the procedure knows only the console.
 func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Record, error) {
-	var d time.Duration
+	var q profile.QuietPress
 	var ok bool
 	switch which {
 	case ShortPress:
-		d, ok = u.Profile.Holds.ShortPress()
+		q, ok = u.Profile.Holds.ShortPress()
 	case BelowFactory:
-		d, ok = u.Profile.Holds.BelowFactory()
+		q, ok = u.Profile.Holds.BelowFactory()
 	default:
 		return press.Record{}, fmt.Errorf("procedure: no press %q without effect", which)
 	}
@@ -46,10 +62,14 @@ func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Recor
 		return press.Record{}, err
 	}
 	u.Console.Skip()
-	u.step("press-without-effect", fmt.Sprintf("%s: hold %v (factory window from %v)", which, d, u.Profile.Holds.Factory.Min))
-	rec, err := u.Press.Press(ctx, u.D(d))
+	u.step("press-without-effect", fmt.Sprintf("%s: hold %v (no window between %v and %v)", which, q.Hold, q.Above, q.Below))
+	rec, err := u.Press.Press(ctx, u.D(q.Hold))
 	if err != nil {
 		return rec, fmt.Errorf("%s: %s: %w", u.Name, which, err)
+	}
+	if (q.Above > 0 && rec.Measured <= u.D(q.Above)+holdTolerance) || rec.Measured >= u.D(q.Below)-holdTolerance {
+		return rec, &HoldMissedError{Unit: u.Name, Which: which, Requested: rec.Requested, Measured: rec.Measured,
+			Above: u.D(q.Above), Below: u.D(q.Below)}
 	}
 	b := u.Profile.Boot
 	var pats []console.Pattern

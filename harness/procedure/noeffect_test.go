@@ -24,8 +24,8 @@ func TestPressWithoutEffect(t *testing.T) {
 		want       string        // "" or the error's words
 	}{
 		{"short press, sound", "hikvision-ds2cd", procedure.ShortPress, 0, 25 * time.Millisecond, ""},
-		{"below the factory minimum, sound", "hikvision-ds2cd", procedure.BelowFactory, 0, 75 * time.Millisecond, ""},
-		{"below the factory minimum, resets", "hikvision-ds2cd", procedure.BelowFactory, 5 * time.Second, 75 * time.Millisecond,
+		{"below the factory minimum, sound", "hikvision-ds2cd", procedure.BelowFactory, 0, 50 * time.Millisecond, ""},
+		{"below the factory minimum, resets", "hikvision-ds2cd", procedure.BelowFactory, 4 * time.Second, 50 * time.Millisecond,
 			"a hold below the factory minimum (held "},
 		{"short press, resets", "hikvision-ds2cd", procedure.ShortPress, time.Second, 25 * time.Millisecond,
 			"factory-reset the unit: it printed \"restore default\""},
@@ -51,5 +51,21 @@ func TestPressWithoutEffect(t *testing.T) {
 	nb := newButtonUnit(t, "no-button")
 	if _, err := procedure.PressWithoutEffect(ctx, nb.Unit, procedure.ShortPress); !errors.Is(err, procedure.ErrNoButton) {
 		t.Fatalf("no-button: %v", err)
+	}
+}
+
+// A press the rig could not make (it lasted into a window) gives no
+// verdict on the unit: a HoldMissedError, whatever the unit did.
+func TestPressWithoutEffectNamesAMissedHold(t *testing.T) {
+	ctx := context.Background()
+	b := newButtonUnit(t, "hikvision-ds2cd")
+	if _, err := procedure.ColdBoot(ctx, b.Unit); err != nil {
+		t.Fatal(err)
+	}
+	b.press.Extra = 60 * time.Millisecond // a slow board: 5 s asked, 11 s held
+	_, err := procedure.PressWithoutEffect(ctx, b.Unit, procedure.BelowFactory)
+	var miss *procedure.HoldMissedError
+	if !errors.As(err, &miss) || miss.Below != 100*time.Millisecond || !strings.Contains(err.Error(), "no verdict on the unit") {
+		t.Fatalf("err = %v, want a HoldMissedError below 100ms", err)
 	}
 }

@@ -65,38 +65,46 @@ func (h Holds) Press(kind HoldKind, ledWired bool) (Press, bool) {
 	return p, true
 }
 
-// Presses a sound unit must ignore: the model documents no effect for
-// them, and a unit that reacts (restarts, factory-resets) is defective.
-// Both are profile time; ok is false when the model has no factory hold.
+// QuietPress is a press a sound unit must ignore: the model documents no
+// effect for it, and a unit that reacts (restarts, factory-resets) is
+// defective. Profile time.
+type QuietPress struct {
+	// Hold is what to ask of the solenoid.
+	Hold time.Duration
+	// The hold the unit sees must lie strictly between Above and Below to
+	// be this press (Below is the next window's minimum).
+	Above, Below time.Duration
+}
 
 // ShortPress is a brief, accidental press: a quarter of the shortest
-// minimum of the holds a running unit knows (reboot, factory).
-func (h Holds) ShortPress() (time.Duration, bool) {
+// minimum of the holds a running unit knows (reboot, factory). ok is false
+// when the model has no factory hold.
+func (h Holds) ShortPress() (QuietPress, bool) {
 	if h.Factory == nil {
-		return 0, false
+		return QuietPress{}, false
 	}
 	shortest := h.Factory.Min
 	if h.Reboot != nil {
 		shortest = min(shortest, h.Reboot.Min)
 	}
-	return shortest / 4, shortest > 0
+	return QuietPress{Hold: shortest / 4, Below: shortest}, shortest > 0
 }
 
-// BelowFactory is a hold that falls just short of the factory minimum:
-// three quarters of the way from the hold below it (the reboot window's
-// max, or nothing) to the factory minimum, so it lies in no window. ok is
-// false when no such gap exists (the reboot window reaches the factory
-// minimum).
-func (h Holds) BelowFactory() (time.Duration, bool) {
+// BelowFactory is a hold that falls short of the factory minimum: midway
+// between the hold below it (the reboot window's max, or nothing) and the
+// factory minimum, so it lies in no window with as much room as there is
+// on either side. ok is false when no such gap exists (the reboot window
+// reaches the factory minimum).
+func (h Holds) BelowFactory() (QuietPress, bool) {
 	if h.Factory == nil {
-		return 0, false
+		return QuietPress{}, false
 	}
 	var floor time.Duration
 	if h.Reboot != nil {
 		floor = h.Reboot.Max
 	}
 	if floor >= h.Factory.Min {
-		return 0, false
+		return QuietPress{}, false
 	}
-	return floor + (h.Factory.Min-floor)*3/4, true
+	return QuietPress{Hold: floor + (h.Factory.Min-floor)/2, Above: floor, Below: h.Factory.Min}, true
 }

@@ -77,23 +77,30 @@ func TestPressesWithoutEffect(t *testing.T) {
 		short, below time.Duration
 		okBelow      bool
 	}{
-		{"reboot and factory (blink)", profile.Holds{Reboot: w(3*s, 10*s), Factory: w(30*s, 60*s)}, 750 * time.Millisecond, 25 * s, true},
-		{"factory only (hikvision)", profile.Holds{Factory: w(10*s, 30*s), PowerOn: w(10*s, 15*s)}, 2500 * time.Millisecond, 7500 * time.Millisecond, true},
+		{"reboot and factory (blink)", profile.Holds{Reboot: w(3*s, 10*s), Factory: w(30*s, 60*s)}, 750 * time.Millisecond, 20 * s, true},
+		{"factory only (hikvision)", profile.Holds{Factory: w(10*s, 30*s), PowerOn: w(10*s, 15*s)}, 2500 * time.Millisecond, 5 * s, true},
 		{"no gap below the factory window", profile.Holds{Reboot: w(3*s, 12*s), Factory: w(12*s, 30*s)}, 750 * time.Millisecond, 0, false},
 	}
 	for _, c := range cases {
 		short, ok := c.h.ShortPress()
-		if !ok || short != c.short {
-			t.Errorf("%s: short press %v %v, want %v", c.name, short, ok, c.short)
+		if !ok || short.Hold != c.short {
+			t.Errorf("%s: short press %+v %v, want %v", c.name, short, ok, c.short)
 		}
 		below, ok := c.h.BelowFactory()
-		if ok != c.okBelow || below != c.below {
-			t.Errorf("%s: below factory %v %v, want %v %v", c.name, below, ok, c.below, c.okBelow)
+		if ok != c.okBelow || below.Hold != c.below {
+			t.Errorf("%s: below factory %+v %v, want %v %v", c.name, below, ok, c.below, c.okBelow)
 		}
-		for _, win := range []*profile.Window{c.h.Reboot, c.h.Factory} {
-			for _, d := range []time.Duration{short, below} {
-				if win != nil && d > 0 && d >= win.Min && d <= win.Max {
-					t.Errorf("%s: %v lies in the window %+v", c.name, d, *win)
+		for _, p := range []profile.QuietPress{short, below} {
+			if p.Hold == 0 {
+				continue
+			}
+			if p.Hold <= p.Above || p.Hold >= p.Below {
+				t.Errorf("%s: %+v: the hold is outside its own range", c.name, p)
+			}
+			for _, win := range []*profile.Window{c.h.Reboot, c.h.Factory} {
+				// Nothing in (Above, Below) lies in a window.
+				if win != nil && win.Max > p.Above && win.Min < p.Below {
+					t.Errorf("%s: %+v overlaps the window %+v", c.name, p, *win)
 				}
 			}
 		}

@@ -25,6 +25,8 @@ type Fake struct {
 	// false when it comes up, letting a test wire the fake to a simulated
 	// unit.
 	Pressed func(down bool)
+	// Extra lengthens every hold, as a slow board's late release does.
+	Extra time.Duration
 
 	mu      sync.Mutex
 	records []press.Record
@@ -66,7 +68,7 @@ func (f *Fake) press(ctx context.Context, hold time.Duration, until press.Until)
 	}
 	var err error
 	if until == nil {
-		err = clock.Wait(ctx, clk, hold)
+		err = clock.Wait(ctx, clk, hold+f.Extra)
 	} else {
 		cctx, cancel := clock.WithTimeout(ctx, clk, hold, "presstest max hold")
 		uerr := until(cctx)

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 )
 
 var (
@@ -64,4 +66,57 @@ func free(addrs []string) bool {
 		ln.Close()
 	}
 	return true
+}
+
+// SwitchDefects switches defects on in the rig file at rigPath (rewritten
+// in place): on the unit named on, or on the NVR when on is "nvr" (no unit
+// may be called that), under the file's sim section as a bench engineer
+// would write them. Comments in the file are lost.
+func SwitchDefects(t testing.TB, rigPath, on string, defects ...string) {
+	t.Helper()
+	data, err := os.ReadFile(rigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: not a rig file (%v)", rigPath, err)
+	}
+	path := []string{"sim", "nvr"}
+	if on != "nvr" {
+		path = []string{"sim", "units", on}
+	}
+	m := doc.Content[0]
+	for _, key := range path {
+		m = child(m, key)
+	}
+	list := child(m, "defects")
+	list.Kind, list.Tag, list.Style = yaml.SequenceNode, "!!seq", yaml.FlowStyle
+	for _, d := range defects {
+		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: d})
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rigPath, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// child is the value of key in mapping m, added as an empty mapping when
+// missing (or when it was a scalar, such as an empty `units:`).
+func child(m *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			v := m.Content[i+1]
+			if v.Kind != yaml.MappingNode && v.Kind != yaml.SequenceNode {
+				*v = yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+			}
+			return v
+		}
+	}
+	v := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
+	return v
 }

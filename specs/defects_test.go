@@ -1,0 +1,286 @@
+package specs_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/camrig/camrig/rigs/virtual"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
+)
+
+// A verdict is only as good as its ability to fail. TestDefects runs the
+// suite (this test binary, in a child process) against a copy of the
+// virtual rig with one defect switched on in its sim section, on the unit
+// and labels the defect concerns, and requires the spec that exists to
+// catch it to fail with a message naming the symptom; the same specs on the
+// clean rig must pass. Every defect the simulator knows must have a case.
+
+// defectCase is one defect and the spec that must catch it.
+type defectCase struct {
+	defect string
+	// unit is the unit it is switched on (for an NVR defect: the unit whose
+	// specs show it).
+	unit string
+	// labels selects the specs to run on the unit (a Ginkgo label filter).
+	labels string
+	// spec is (part of) the text of the spec that must fail.
+	spec string
+	// symptom must match that spec's failure message.
+	symptom string
+}
+
+// onlyOutage leaves out the outage suite's random cuts: the plain outage
+// spec is the one that must notice.
+const onlyOutage = "outage && !random-cut && !soak"
+
+var defectCases = []defectCase{
+	{"never_boots", "cam1", "boot", "boots after power-on", `cam1 did not boot`},
+	{"boots_late", "cam1", "boot", "boots after power-on", `deadline of \S+ passed waiting for cam1 boot-ready marker`},
+	{"ready_without_api", "cam1", "settings", "keeps its settings", `cam1: API never answered`},
+	{"factory_reset_on_power_loss", "cam1", onlyOutage, "comes back from a power outage without a factory reset",
+		`a power outage factory-reset the unit`},
+	{"wipes_config_on_power_loss", "cam1", onlyOutage, "comes back from a power outage without a factory reset",
+		`cam1 came back inactive after a power outage: it was factory-reset`},
+	{"loses_settings_on_power_loss", "cam1", onlyOutage, "comes back from a power outage without a factory reset",
+		`cam1 lost its settings through a power outage`},
+	{"ignores_factory_hold", "cam1", "reset && !api && !no-effect", "factory-resets after the vendor's factory hold",
+		`no factory reset after the factory hold`},
+	{"short_press_factory_resets", "cam2", "no-effect", "changes nothing after a short press",
+		`a short press \(held [^)]*\) factory-reset the unit`},
+	{"any_hold_factory_resets", "cam2", "no-effect", "changes nothing after a hold below the factory minimum",
+		`a hold below the factory minimum \(held [^)]*\) factory-reset the unit`},
+	{"reset_keeps_activation", "cam1", "api && reset", "comes back uninitialized after a factory-reset hold",
+		`a factory reset must leave the unit inactive`},
+	{"led_never_flashes", "cam2", "reset && !api && !no-effect", "factory-resets after the vendor's factory hold",
+		`the status LED never started flashing`},
+	{"no_lockout", "cam1", "lockout", "locks out guessed passwords", `failure 5 must lock`},
+	{"lockout_never_expires", "cam1", "lockout", "locks out guessed passwords", `the right password after the lockout`},
+	{"locked_accepts_right_password", "cam1", "lockout", "locks out guessed passwords",
+		`a protected call with the right password must be refused while locked`},
+	{"flash_drops_last_page", "cam4", "reflash", "recovers by serial firmware", `flash reads back with crc32 \w+; the image's is`},
+	{"never_activates", "cam2", "nvr", "syncs with the NVR it is plugged into", `cam2: the NVR never activated it`},
+	{"channel_stays_online", "cam2", "nvr", "goes offline on its NVR channel while powered off",
+		`NVR channel 2 must go offline while cam2 is powered off`},
+}
+
+// defectParallel is how many suites run at once: each is mostly waiting
+// (the rig's timescale makes boots short), but a unit's UART keeps a core
+// busy while it talks.
+const defectParallel = 3
+
+func TestDefects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite once per defect")
+	}
+	// Every defect the simulator knows is proven caught.
+	var known []string
+	for _, d := range virtual.Defects() {
+		known = append(known, string(d.Name))
+		if !slices.ContainsFunc(defectCases, func(c defectCase) bool { return c.defect == string(d.Name) }) {
+			t.Errorf("defect %s (%s) has no case: which spec catches it?", d.Name, d.Symptom)
+		}
+	}
+	for _, c := range defectCases {
+		if !slices.Contains(known, c.defect) {
+			t.Errorf("case for %s: the simulator has no such defect", c.defect)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// The clean rig, on the same units and labels: each spec must pass
+	// there, so its failure below is the defect's doing.
+	clean := map[string][]string{}
+	for _, c := range defectCases {
+		if !slices.Contains(clean[c.unit], c.labels) {
+			clean[c.unit] = append(clean[c.unit], c.labels)
+		}
+	}
+	var jobs []defectJob
+	cleanRun := map[string]int{} // unit -> its clean run in jobs
+	for _, unit := range sortedKeys(clean) {
+		cleanRun[unit] = len(jobs)
+		jobs = append(jobs, defectJob{name: "clean " + unit, unit: unit,
+			filter: "unit:" + unit + " && ((" + strings.Join(clean[unit], ") || (") + "))"})
+	}
+	for i := range defectCases {
+		c := &defectCases[i]
+		jobs = append(jobs, defectJob{name: c.defect, c: c, unit: c.unit, filter: "unit:" + c.unit + " && (" + c.labels + ")"})
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
+	defer cancel()
+	results := make([]suiteRun, len(jobs))
+	sem := make(chan struct{}, defectParallel)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			where, defect := "", ""
+			if j.c != nil {
+				where, defect = j.c.unit, j.c.defect
+				if virtualDefectOn(defect) == virtual.OnNVR {
+					where = "nvr"
+				}
+			}
+			results[i] = runSuite(ctx, t, where, defect, j.filter)
+		}()
+	}
+	wg.Wait()
+
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "DEFECT\tON\tCAUGHT BY\tSYMPTOM IN THE FAILURE\tTOOK")
+	for i, j := range jobs {
+		r := results[i]
+		if r.err != nil {
+			t.Errorf("%s: %v\n%s", j.name, r.err, tail(string(r.output), 3000))
+			continue
+		}
+		if j.c == nil {
+			for _, s := range r.specs {
+				if s.State.Is(types.SpecStateFailureStates) {
+					t.Errorf("clean rig, %s: %q failed: %s", j.unit, s.LeafNodeText, strings.SplitN(s.Failure.Message, "\n", 2)[0])
+				}
+			}
+			continue
+		}
+		c := j.c
+		if cs, ok := findSpec(results[cleanRun[c.unit]].allSpecs, c.unit, c.spec); !ok || cs.State != types.SpecStatePassed {
+			t.Errorf("%s: %q did not pass on the clean rig (%s: %s), so its failure proves nothing",
+				c.defect, c.spec, cs.State, strings.SplitN(cs.Failure.Message, "\n", 2)[0])
+		}
+		s, ok := findSpec(r.specs, c.unit, c.spec)
+		switch {
+		case !ok:
+			t.Errorf("%s: no spec %q ran on %s with labels %q", c.defect, c.spec, c.unit, c.labels)
+			continue
+		case !s.State.Is(types.SpecStateFailureStates):
+			t.Errorf("%s on %s: %q %s: the defect went unnoticed", c.defect, c.unit, c.spec, s.State)
+			continue
+		}
+		sym := regexp.MustCompile(c.symptom).FindString(s.Failure.Message)
+		if sym == "" {
+			t.Errorf("%s on %s: %q failed, but not naming the symptom /%s/:\n%s", c.defect, c.unit, c.spec, c.symptom, s.Failure.Message)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", c.defect, c.unit, s.LeafNodeText, sym, r.took.Round(100*time.Millisecond))
+	}
+	tw.Flush()
+	t.Logf("each defect and the spec that caught it:\n%s", table.String())
+}
+
+// virtualDefectOn says where the simulator's catalogue puts a defect.
+func virtualDefectOn(name string) string {
+	for _, d := range virtual.Defects() {
+		if string(d.Name) == name {
+			return d.On
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// findSpec finds unit's spec whose text contains text.
+func findSpec(specs []types.SpecReport, unit, text string) (types.SpecReport, bool) {
+	for _, s := range specs {
+		if strings.Contains(s.LeafNodeText, text) && slices.Contains(s.Labels(), "unit:"+unit) {
+			return s, true
+		}
+	}
+	return types.SpecReport{}, false
+}
+
+// defectJob is one run of the suite: with a case's defect, or clean.
+type defectJob struct {
+	name   string
+	c      *defectCase // nil: the clean rig
+	unit   string
+	filter string
+}
+
+// suiteRun is what one run of the suite in a child process left.
+type suiteRun struct {
+	specs []types.SpecReport // the It nodes that ran
+	// allSpecs are every It node, skipped ones too.
+	allSpecs []types.SpecReport
+	output   []byte
+	took     time.Duration
+	err      error // the run itself broke (not a spec failing)
+}
+
+// runSuite runs the suite in a child process (this test binary) on a copy
+// of the virtual rig relocated to free loopback addresses with its own
+// state and lock directories, the defect (if any) switched on the unit or
+// NVR named by on, and the label filter.
+func runSuite(ctx context.Context, t *testing.T, on, defect, filter string) suiteRun {
+	dir, err := os.MkdirTemp("", "camrig-defect-")
+	if err != nil {
+		return suiteRun{err: err}
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	rigPath := virtualtest.Relocate(t, filepath.Join("..", "rigs", "virtual.yaml"), dir, 0)
+	if defect != "" {
+		virtualtest.SwitchDefects(t, rigPath, on, defect)
+	}
+	report := filepath.Join(dir, "report.json")
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSpecs$", "-test.timeout=6m",
+		"-rig="+rigPath, "-out="+filepath.Join(dir, "out"),
+		"-ginkgo.label-filter="+filter, "-ginkgo.json-report="+report, "-ginkgo.no-color")
+	cmd.Env = append(os.Environ(), "CAMRIG_STATE_DIR="+filepath.Join(dir, "state"),
+		"XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "TMPDIR="+dir)
+	os.MkdirAll(filepath.Join(dir, "run"), 0o700)
+	start := time.Now()
+	out, runErr := cmd.CombinedOutput()
+	r := suiteRun{output: out, took: time.Since(start)}
+	data, err := os.ReadFile(report)
+	if err != nil {
+		r.err = fmt.Errorf("the suite left no report (%v): %v", runErr, err)
+		return r
+	}
+	var reports []types.Report
+	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
+		r.err = fmt.Errorf("report %s: %v (%d suites)", report, err, len(reports))
+		return r
+	}
+	for _, s := range reports[0].SpecReports {
+		if s.LeafNodeType != types.NodeTypeIt {
+			continue
+		}
+		r.allSpecs = append(r.allSpecs, s)
+		if s.State != types.SpecStateSkipped {
+			r.specs = append(r.specs, s)
+		}
+	}
+	if len(r.specs) == 0 {
+		r.err = fmt.Errorf("no spec ran with label filter %q", filter)
+	}
+	return r
+}
