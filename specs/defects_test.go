@@ -81,7 +81,7 @@ var defectCases = []defectCase{
 // defectParallel is how many suites run at once: each is mostly waiting
 // (the rig's timescale makes boots short), but a unit's UART keeps a core
 // busy while it talks.
-const defectParallel = 3
+const defectParallel = 2
 
 func TestDefects(t *testing.T) {
 	if testing.Short() {
@@ -142,51 +142,97 @@ func TestDefects(t *testing.T) {
 					where = "nvr"
 				}
 			}
-			results[i] = runSuite(ctx, t, where, defect, j.filter)
+			// A shared machine can make a boot miss its scaled deadline:
+			// a run whose verdict is not the expected one is run once more
+			// from scratch before it counts (a defect is caught, or the
+			// clean rig passes, in one of two tries).
+			for attempt := 1; ; attempt++ {
+				r := runSuite(ctx, t, where, defect, j.filter)
+				r.attempts = attempt
+				r.verdict = judge(j, r)
+				results[i] = r
+				if r.verdict.err == nil || attempt == defectAttempts || ctx.Err() != nil {
+					return
+				}
+			}
 		}()
 	}
 	wg.Wait()
 
 	var table bytes.Buffer
 	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "DEFECT\tON\tCAUGHT BY\tSYMPTOM IN THE FAILURE\tTOOK")
+	fmt.Fprintln(tw, "DEFECT\tON\tCAUGHT BY\tSYMPTOM IN THE FAILURE\tTOOK\tTRIES")
 	for i, j := range jobs {
 		r := results[i]
-		if r.err != nil {
-			t.Errorf("%s: %v\n%s", j.name, r.err, tail(string(r.output), 3000))
+		if r.verdict.err != nil {
+			t.Errorf("%s (%d tries): %v", j.name, r.attempts, r.verdict.err)
 			continue
 		}
 		if j.c == nil {
-			for _, s := range r.specs {
-				if s.State.Is(types.SpecStateFailureStates) {
-					t.Errorf("clean rig, %s: %q failed: %s", j.unit, s.LeafNodeText, strings.SplitN(s.Failure.Message, "\n", 2)[0])
-				}
-			}
 			continue
 		}
 		c := j.c
 		if cs, ok := findSpec(results[cleanRun[c.unit]].allSpecs, c.unit, c.spec); !ok || cs.State != types.SpecStatePassed {
 			t.Errorf("%s: %q did not pass on the clean rig (%s: %s), so its failure proves nothing",
-				c.defect, c.spec, cs.State, strings.SplitN(cs.Failure.Message, "\n", 2)[0])
+				c.defect, c.spec, cs.State, summary(cs.Failure.Message))
 		}
-		s, ok := findSpec(r.specs, c.unit, c.spec)
-		switch {
-		case !ok:
-			t.Errorf("%s: no spec %q ran on %s with labels %q", c.defect, c.spec, c.unit, c.labels)
-			continue
-		case !s.State.Is(types.SpecStateFailureStates):
-			t.Errorf("%s on %s: %q %s: the defect went unnoticed", c.defect, c.unit, c.spec, s.State)
-			continue
-		}
-		sym := regexp.MustCompile(c.symptom).FindString(s.Failure.Message)
-		if sym == "" {
-			t.Errorf("%s on %s: %q failed, but not naming the symptom /%s/:\n%s", c.defect, c.unit, c.spec, c.symptom, s.Failure.Message)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\n", c.defect, c.unit, s.LeafNodeText, sym, r.took.Round(100*time.Millisecond))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%d\n", c.defect, c.unit, r.verdict.spec, r.verdict.symptom,
+			r.took.Round(100*time.Millisecond), r.attempts)
 	}
 	tw.Flush()
 	t.Logf("each defect and the spec that caught it:\n%s", table.String())
+}
+
+// defectAttempts is how many times a run may go before its verdict counts.
+const defectAttempts = 2
+
+// runVerdict is what a run showed: for a defect, the spec that caught it
+// and the symptom in its failure; err when it was not the expected one.
+type runVerdict struct {
+	spec, symptom string
+	err           error
+}
+
+// judge checks a run: the clean rig passes every spec it ran; a defective
+// one fails the case's spec, naming the symptom.
+func judge(j defectJob, r suiteRun) runVerdict {
+	if r.err != nil {
+		return runVerdict{err: fmt.Errorf("%v\n%s", r.err, tail(string(r.output), 3000))}
+	}
+	if j.c == nil {
+		var failed []string
+		for _, s := range r.specs {
+			if s.State.Is(types.SpecStateFailureStates) {
+				failed = append(failed, fmt.Sprintf("%q: %s", s.LeafNodeText, summary(s.Failure.Message)))
+			}
+		}
+		if len(failed) > 0 {
+			return runVerdict{err: fmt.Errorf("clean rig, %s: %s", j.unit, strings.Join(failed, "; "))}
+		}
+		return runVerdict{}
+	}
+	c := j.c
+	s, ok := findSpec(r.specs, c.unit, c.spec)
+	switch {
+	case !ok:
+		return runVerdict{err: fmt.Errorf("no spec %q ran on %s with labels %q", c.spec, c.unit, c.labels)}
+	case !s.State.Is(types.SpecStateFailureStates):
+		return runVerdict{err: fmt.Errorf("on %s: %q %s: the defect went unnoticed", c.unit, c.spec, s.State)}
+	}
+	sym := regexp.MustCompile(c.symptom).FindString(s.Failure.Message)
+	if sym == "" {
+		return runVerdict{err: fmt.Errorf("on %s: %q failed, but not naming the symptom /%s/: %s", c.unit, c.spec, c.symptom, summary(s.Failure.Message))}
+	}
+	return runVerdict{spec: s.LeafNodeText, symptom: sym}
+}
+
+// summary is a failure message on one line, cut to a readable length.
+func summary(msg string) string {
+	msg = strings.Join(strings.Fields(msg), " ")
+	if len(msg) > 400 {
+		msg = msg[:400] + "..."
+	}
+	return msg
 }
 
 // virtualDefectOn says where the simulator's catalogue puts a defect.
@@ -234,6 +280,9 @@ type suiteRun struct {
 	output   []byte
 	took     time.Duration
 	err      error // the run itself broke (not a spec failing)
+	// attempts and verdict are the test's reading of the run.
+	attempts int
+	verdict  runVerdict
 }
 
 // runSuite runs the suite in a child process (this test binary) on a copy
