@@ -321,6 +321,26 @@ func (r *reflash) write(ctx context.Context) error {
 		if err != nil {
 			return r.fail(StepWrite, err)
 		}
+	case "spi-nand", "nand":
+		byName := "" // erase by offsets
+		if r.u.Profile.Flash.ErasePart {
+			byName = pl.Partition.Name
+		}
+		done := r.step(StepErase, pl.Commands[0])
+		_, err := r.sess.NANDErase(ctx, byName, pl.FlashAddr, pl.EraseLen)
+		done()
+		if err != nil {
+			return r.fail(StepErase, err)
+		}
+		done = r.step(StepWrite, fmt.Sprintf("nand %s <- %#x, %d bytes", pl.NANDTarget, pl.LoadAddr, pl.Size))
+		op, err := r.sess.NANDWrite(ctx, pl.LoadAddr, pl.NANDTarget, pl.Size)
+		done()
+		if len(op.Skipped) > 0 {
+			r.log.Info("reflash: the bootloader skipped bad blocks", "blocks", op.Skipped)
+		}
+		if err != nil {
+			return r.fail(StepWrite, err)
+		}
 	case "mmc":
 		done := r.step(StepWrite, fmt.Sprintf("mmc block %d <- %#x, %d bytes", pl.FlashAddr, pl.LoadAddr, pl.Size))
 		err := r.sess.MMCWrite(ctx, pl.LoadAddr, pl.FlashAddr, (pl.Size+mmcBlock-1)/mmcBlock)
@@ -345,6 +365,8 @@ func (r *reflash) verifyFlash(ctx context.Context, want uint32) error {
 		err = r.sess.SFRead(ctx, at, pl.FlashAddr, pl.Size)
 	case "mmc":
 		err = r.sess.MMCRead(ctx, at, pl.FlashAddr, (pl.Size+mmcBlock-1)/mmcBlock)
+	case "spi-nand", "nand":
+		_, err = r.sess.NANDRead(ctx, at, pl.NANDTarget, pl.Size)
 	case "cfi-nor":
 		at = pl.FlashAddr // memory mapped: read in place
 	}

@@ -11,7 +11,7 @@ import (
 // ReflashPlan is where an image goes and the bootloader commands that put
 // it there: what `camrig reflash --dry-run` prints and what Reflash runs.
 type ReflashPlan struct {
-	Kind      string // spi-nor, cfi-nor or mmc
+	Kind      string // spi-nor, cfi-nor, spi-nand, nand or mmc
 	Partition profile.Partition
 	Size      uint64 // image bytes
 	LoadAddr  uint64 // RAM the image is loaded to
@@ -25,6 +25,8 @@ type ReflashPlan struct {
 	VerifyAddr uint64
 	// Commands are the bootloader commands after the YMODEM load, in order.
 	Commands []string
+	// NANDTarget is the offset or partition name the nand commands take.
+	NANDTarget string
 	// Image is what PrepareReflash's format check found.
 	Image fwimage.Info
 }
@@ -81,6 +83,26 @@ func PlanReflash(p *profile.Profile, size int, opts ReflashOptions) (*ReflashPla
 			fmt.Sprintf("erase %#x +%#x", pl.FlashAddr, pl.EraseLen),
 			fmt.Sprintf("cp.b %#x %#x %#x", pl.LoadAddr, pl.FlashAddr, n),
 			fmt.Sprintf("crc32 %#x %#x", pl.FlashAddr, n),
+		}
+	case "spi-nand", "nand":
+		// U-Boot's nand commands skip bad blocks. Naming the partition
+		// (erase_part: the bootloader has mtdparts) bounds that skipping
+		// to it; offsets let it run into the next partition, so the
+		// whole partition is erased and the limit is the bootloader's.
+		pl.FlashAddr = off
+		pl.EraseLen = uint64(part.Size)
+		where := fmt.Sprintf("%#x", off)
+		erase := fmt.Sprintf("nand erase %#x %#x", off, pl.EraseLen)
+		if f.ErasePart {
+			where = part.Name
+			erase = "nand erase.part " + part.Name
+		}
+		pl.NANDTarget = where
+		pl.Commands = []string{
+			erase,
+			fmt.Sprintf("nand write %#x %s %#x", pl.LoadAddr, where, n),
+			fmt.Sprintf("nand read %#x %s %#x", pl.VerifyAddr, where, n),
+			fmt.Sprintf("crc32 %#x %#x", pl.VerifyAddr, n),
 		}
 	case "mmc":
 		if off%mmcBlock != 0 {

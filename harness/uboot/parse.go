@@ -265,3 +265,70 @@ func ParseMMC(out, op string) (MMCOp, error) {
 	}
 	return MMCOp{}, fmt.Errorf("no %q line", "MMC "+op+": ... blocks ...: OK")
 }
+
+// NANDOp is the last line of `nand write|read`: " 262144 bytes written: OK".
+type NANDOp struct {
+	Bytes uint64
+	OK    bool
+	// Skipped lists the bad blocks the command skipped ("Skip bad block
+	// 0x%08llx", "Skipping bad block at  0x%08llx").
+	Skipped []uint64
+}
+
+var (
+	reNANDDone = regexp.MustCompile(`(?m)^\s*(\d{1,20}) bytes (written|read): (OK|ERROR)`)
+	reNANDSkip = regexp.MustCompile(`Skip(?:ping)? bad block(?: at)?\s+0x([0-9A-Fa-f]{1,16})`)
+	reNANDErr  = regexp.MustCompile(`(?m)^(?:ERROR|.*failed erase.*|.*exceeds partition or device limit.*|NAND write to offset \S+ failed.*)$`)
+)
+
+// ParseNANDOp reads nand write/read's reply for verb ("written", "read").
+func ParseNANDOp(out, verb string) (NANDOp, error) {
+	op := NANDOp{}
+	for _, m := range reNANDSkip.FindAllStringSubmatch(out, -1) {
+		if v, err := strconv.ParseUint(m[1], 16, 64); err == nil {
+			op.Skipped = append(op.Skipped, v)
+		}
+	}
+	for _, m := range reNANDDone.FindAllStringSubmatch(out, -1) {
+		if m[2] != verb {
+			continue
+		}
+		n, err := strconv.ParseUint(m[1], 10, 64)
+		if err != nil {
+			return NANDOp{}, fmt.Errorf("unreadable line %q", m[0])
+		}
+		op.Bytes, op.OK = n, m[3] == "OK"
+		return op, nil
+	}
+	if e := reNANDErr.FindString(out); e != "" {
+		return op, fmt.Errorf("the bootloader says %q", strings.TrimSpace(e))
+	}
+	return op, fmt.Errorf("no %q line", "N bytes "+verb+": OK")
+}
+
+// NANDErase is `nand erase[.part]`'s reply: OK, and the bad blocks it
+// skipped.
+type NANDErase struct {
+	OK      bool
+	Skipped []uint64
+	Problem string // a failure line, "" if none
+}
+
+// ParseNANDErase reads nand erase's reply.
+func ParseNANDErase(out string) NANDErase {
+	var r NANDErase
+	for _, m := range reNANDSkip.FindAllStringSubmatch(out, -1) {
+		if v, err := strconv.ParseUint(m[1], 16, 64); err == nil {
+			r.Skipped = append(r.Skipped, v)
+		}
+	}
+	if e := reNANDErr.FindString(out); e != "" {
+		r.Problem = strings.TrimSpace(e)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) == "OK" {
+			r.OK = true
+		}
+	}
+	return r
+}

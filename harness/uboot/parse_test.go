@@ -181,3 +181,34 @@ func FuzzParseMMC(f *testing.F) {
 		}
 	})
 }
+
+func TestParseNAND(t *testing.T) {
+	out := "NAND write: device 0 offset 0x100000, size 0x30000\nSkip bad block 0x00120000\n 196608 bytes written: OK"
+	op, err := ParseNANDOp(out, "written")
+	if err != nil || op.Bytes != 196608 || !op.OK || len(op.Skipped) != 1 || op.Skipped[0] != 0x120000 {
+		t.Fatalf("%+v %v", op, err)
+	}
+	if _, err := ParseNANDOp("Size of write exceeds partition or device limit", "written"); err == nil || !strings.Contains(err.Error(), "exceeds") {
+		t.Fatalf("limit: %v", err)
+	}
+	if op, _ := ParseNANDOp(" 4096 bytes read: ERROR", "read"); op.OK {
+		t.Fatal("ERROR taken for OK")
+	}
+	e := ParseNANDErase("NAND erase.part: device 0 offset 0x100000, size 0x800000\nSkipping bad block at  0x00120000   \nErasing at 0x8e0000 -- 100% complete.\nOK")
+	if !e.OK || e.Problem != "" || len(e.Skipped) != 1 {
+		t.Fatalf("%+v", e)
+	}
+	e = ParseNANDErase("nand_erase_nand: failed erase, page 0x00000900\nERROR")
+	if e.OK || e.Problem == "" {
+		t.Fatalf("%+v", e)
+	}
+}
+
+func FuzzParseNAND(f *testing.F) {
+	f.Add(" 196608 bytes written: OK\nSkip bad block 0x00120000")
+	f.Add("Skipping bad block at  0x00120000\nOK")
+	f.Fuzz(func(t *testing.T, s string) {
+		ParseNANDOp(s, "written")
+		ParseNANDErase(s)
+	})
+}

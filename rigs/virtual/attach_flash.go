@@ -12,6 +12,7 @@ import (
 	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/rigs/virtual/flashsim"
+	"github.com/camrig/camrig/rigs/virtual/ubootsim"
 	"github.com/camrig/camrig/rigs/virtual/unit"
 )
 
@@ -32,7 +33,9 @@ const (
 
 // unitFlash is a unit's emulated chip and where its firmware lives.
 type unitFlash struct {
-	chip     *flashsim.Chip
+	chip     *flashsim.Chip // SPI NOR, or nil
+	nand     *flashsim.NAND // SPI NAND / raw NAND, or nil
+	parts    []ubootsim.Part
 	fwOff    int
 	fwSize   int
 	model    string
@@ -62,6 +65,12 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 			return fail("sim.units.%s: bricked and flash_drops_last_page need an spi-nor flash with a firmware partition in profile %s", u.Name(), u.Model())
 		}
 		return nil
+	}
+	if fl.nand != nil {
+		if drops {
+			return fail("sim.units.%s: flash_drops_last_page is a NOR defect; profile %s has NAND", u.Name(), u.Model())
+		}
+		return r.attachNANDFlash(u, fl, fail)
 	}
 	r.AddCloser(fl.chip.Close)
 	r.sims.mu.Lock()
@@ -108,7 +117,7 @@ func (r *Rig) flashVersion(name string) string {
 // the profile has no SPI NOR flash with a firmware partition.
 func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {
 	f := u.Profile().Flash
-	if f.Kind != "spi-nor" || f.Firmware == "" {
+	if (f.Kind != "spi-nor" && f.Kind != "spi-nand" && f.Kind != "nand") || f.Firmware == "" {
 		return nil, nil
 	}
 	if f.Size > maxChip {
@@ -123,6 +132,9 @@ func (r *Rig) openFlash(u *unit.Unit) (*unitFlash, error) {
 	if fl.fwOff < 0 || fl.fwSize < initialFirmware || fl.fwOff+fl.fwSize > int(f.Size) {
 		return nil, fmt.Errorf("profile %s: firmware partition %q missing, smaller than %d bytes or beyond the %d-byte chip",
 			u.Profile().File, f.Firmware, initialFirmware, f.Size)
+	}
+	if f.Kind != "spi-nor" {
+		return r.openNAND(u, fl)
 	}
 	g := flashsim.Geometry{Name: f.Chip, Size: int(f.Size), EraseSize: int(f.EraseSize), PageSize: norPageSize,
 		PageProgram: u.Scale(norPageProgram), SectorErase: u.Scale(norSectorErase)}
@@ -164,7 +176,7 @@ func (fl *unitFlash) check() (string, error) {
 // of the partition as its header says it holds.
 func (fl *unitFlash) image() (fwimage.Header, error) {
 	head := make([]byte, fwimage.HeaderSize)
-	if _, err := fl.chip.ReadAt(head, int64(fl.fwOff)); err != nil {
+	if err := fl.readFW(head); err != nil {
 		return fwimage.Header{}, err
 	}
 	h, err := fwimage.ParsePartition(head)
@@ -175,7 +187,7 @@ func (fl *unitFlash) image() (fwimage.Header, error) {
 	// endian) is what was written.
 	size := min(fwimage.HeaderSize+int(binary.BigEndian.Uint32(head[12:16])), fl.fwSize)
 	img := make([]byte, size)
-	if _, err := fl.chip.ReadAt(img, int64(fl.fwOff)); err != nil {
+	if err := fl.readFW(img); err != nil {
 		return fwimage.Header{}, err
 	}
 	return fwimage.ParsePartition(img)
@@ -186,6 +198,9 @@ func (fl *unitFlash) image() (fwimage.Header, error) {
 // image, as a power cut during a reflash leaves. An image that is bad
 // already stays as it is.
 func (fl *unitFlash) corrupt() error {
+	if fl.nand != nil {
+		return fl.corruptNAND()
+	}
 	h, err := fl.image()
 	if err != nil {
 		return nil

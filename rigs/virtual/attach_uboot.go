@@ -22,7 +22,11 @@ func (r *Rig) attachBootloader(u *unit.Unit, fl *unitFlash) {
 	ram := ubootsim.NewRAM(uint64(u.Profile().Flash.LoadAddr), size)
 	t := ubootsim.DefaultTiming().Scaled(r.file.Timescale)
 	t.CharTimeout = max(t.CharTimeout, minCharTimeout)
-	for _, c := range ubootsim.Commands(fl.chip, ram, ubootsim.WithTiming(t)) {
+	cmds := ubootsim.Commands(fl.chip, ram, ubootsim.WithTiming(t))
+	if fl.nand != nil {
+		cmds = append(cmds, ubootsim.NANDCommands(fl.nand, ram, fl.parts)...)
+	}
+	for _, c := range cmds {
 		u.AddCommand(c.Name, c.Run)
 		u.SetCommandHelp(c.Name, c.Summary)
 	}

@@ -126,6 +126,12 @@ type SimUnit struct {
 	// Hush (default true) is the bootloader's hush shell; false gives it
 	// U-Boot's simple parser instead (no $?, as many vendor builds).
 	Hush *bool `yaml:"hush"`
+	// NANDBadBlocks are the blocks a fresh NAND chip has marked bad from
+	// the factory (block numbers from 0).
+	NANDBadBlocks []int `yaml:"nand_bad_blocks"`
+	// NANDFailProgram are blocks whose next program fails at this start,
+	// which marks them bad (block numbers from 0).
+	NANDFailProgram []int `yaml:"nand_fail_program"`
 	// Defects are faults the unit plays (defects.go), so a spec can be
 	// shown failing against the defect it exists to catch.
 	Defects UnitDefects `yaml:"defects"`

@@ -84,12 +84,15 @@ type LED struct {
 // Flash is the unit's flash chip: its layout (for the emulated chip) and
 // the RAM address the bootloader loads images to.
 type Flash struct {
-	// Kind is spi-nor, cfi-nor or mmc; only spi-nor is emulated.
+	// Kind is spi-nor, cfi-nor, spi-nand, nand or mmc; spi-nor and the
+	// NAND kinds are emulated.
 	Kind      string            `yaml:"kind"`
 	Chip      string            `yaml:"chip"`
 	Size      notation.ByteSize `yaml:"size"`
 	EraseSize notation.ByteSize `yaml:"erase_size"`
 	LoadAddr  notation.ByteSize `yaml:"load_addr"`
+	// PageSize is the NAND page.
+	PageSize notation.ByteSize `yaml:"page_size"`
 	// Firmware names the partition that holds the firmware image.
 	Firmware   string      `yaml:"firmware"`
 	Partitions []Partition `yaml:"partitions"`

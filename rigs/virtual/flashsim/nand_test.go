@@ -1,0 +1,65 @@
+package flashsim_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/camrig/camrig/rigs/virtual/flashsim"
+)
+
+func TestNAND(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nand.bin")
+	g := flashsim.NANDGeometry{Name: "W25N01GV", Size: 16 * 4096, BlockSize: 4096, PageSize: 512, FactoryBad: []int{3}}
+	c, err := flashsim.OpenNAND(path, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if !c.IsBad(3*4096) || c.IsBad(2*4096) {
+		t.Fatal("factory bad-block table")
+	}
+	if err := c.EraseBlock(ctx, 3*4096); !errors.Is(err, flashsim.ErrBadBlock) {
+		t.Fatalf("erasing a bad block: %v", err)
+	}
+	data := bytes.Repeat([]byte{0x5A}, 1024)
+	if err := c.ProgramBlock(ctx, 4096, data); err != nil {
+		t.Fatal(err)
+	}
+	c.FailProgram(5 * 4096)
+	if err := c.ProgramBlock(ctx, 5*4096, data); !errors.Is(err, flashsim.ErrBadBlock) || !c.IsBad(5*4096) {
+		t.Fatalf("a failing program must mark its block bad: %v", err)
+	}
+	c.FailErase(6 * 4096)
+	if err := c.EraseBlock(ctx, 6*4096); !errors.Is(err, flashsim.ErrBadBlock) || !c.IsBad(6*4096) {
+		t.Fatalf("a failing erase must mark its block bad: %v", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := c.ProgramBlock(cctx, 7*4096, data); err == nil {
+		t.Fatal("a program after the power went must stop")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Data and the bad-block table persist.
+	c, err = flashsim.OpenNAND(path, g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := make([]byte, 1024)
+	c.ReadAt(got, 4096)
+	if !bytes.Equal(got, data) {
+		t.Fatal("data lost over a reopen")
+	}
+	if bad := c.BadBlocks(); len(bad) != 3 || bad[0] != 3*4096 || bad[1] != 5*4096 || bad[2] != 6*4096 {
+		t.Fatalf("bad blocks after a reopen: %x", bad)
+	}
+	c.ReadAt(got, 7*4096)
+	if bytes.Count(got, []byte{0xFF}) != len(got) {
+		t.Fatal("the interrupted program wrote a page")
+	}
+}
