@@ -3,6 +3,7 @@ package specs_test
 import (
 	. "github.com/onsi/ginkgo/v2"
 
+	"github.com/camrig/camrig/harness/bench"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/rig"
@@ -19,25 +20,8 @@ type target struct {
 	*rig.Unit
 }
 
-// Procedure is the opened unit as the procedures take it. A binding the
-// rig file leaves out stays nil, so a procedure that needs it says so.
-func (t *target) Procedure() *procedure.Unit {
-	u := t.Unit
-	p := &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power}
-	// A nil pointer in an interface is not a nil interface: copy only what
-	// is there.
-	if u.Console != nil {
-		p.Console = u.Console
-	}
-	if u.Press != nil {
-		p.Press = u.Press
-	}
-	if u.LED != nil {
-		p.LED = u.LED
-	}
-	return p
-}
+// Procedure is the opened unit as the procedures take it.
+func (t *target) Procedure() *procedure.Unit { return bench.Procedure(t.Unit) }
 
 // suites contribute their specs for one unit. Each file adds itself in an
 // init function; the order here is the order specs run on a unit.

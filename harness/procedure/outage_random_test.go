@@ -35,8 +35,7 @@ func virtualUnit(t *testing.T, ctx context.Context, name string) (*rig.Unit, *pr
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close(context.Background()) })
-	return u, &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}, sim
+	return u, opened(u), sim
 }
 
 // A cut lands in the phase it was aimed at, and the unit comes back by

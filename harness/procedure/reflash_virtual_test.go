@@ -67,7 +67,14 @@ func openCam4(t *testing.T, ctx context.Context, r *rig.Rig) (*rig.Unit, *proced
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { u.Close(context.Background()) })
-	return u, &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+	return u, opened(u)
+}
+
+// opened is a unit the rig opened, as the procedures take it (what
+// harness/bench does for the CLI and the suites; a procedure test may not
+// import that floor). The virtual rig's units have power and console.
+func opened(u *rig.Unit) *procedure.Unit {
+	return &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
 		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}
 }
 

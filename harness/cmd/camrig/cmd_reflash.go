@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/camrig/camrig/harness/internal/inputfile"
+	"github.com/camrig/camrig/harness/bench"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/rig"
 )
@@ -52,19 +53,9 @@ var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slo
 		}
 		u.Close(context.Background())
 	}
-	return reflashUnit(u), closeFn, nil
+	return bench.Procedure(u), closeFn, nil
 }
 
-// reflashUnit is the opened unit as the reflash procedure takes it: power
-// and console (an unbound one left nil, for Reflash to name).
-func reflashUnit(u *rig.Unit) *procedure.Unit {
-	p := &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power}
-	if u.Console != nil {
-		p.Console = u.Console
-	}
-	return p
-}
 
 // maxImage bounds an image for a profile that does not give its flash size.
 const maxImage = 256 << 20

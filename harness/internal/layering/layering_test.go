@@ -42,8 +42,8 @@ type layer struct {
 //     composed from the devices. A procedure takes the drivers it is handed
 //     (procedure.Unit), so it is tested with fakes and never loads a rig.
 //   - composition: the CLI loads the rig, builds procedure units from the
-//     units it opened, starts the simulator (`camrig sim`) and renders
-//     reports. Only it sees every floor.
+//     units it opened (bench, shared with the suites), starts the
+//     simulator (`camrig sim`) and renders reports. Only it sees every floor.
 var layers = []layer{
 	{name: "foundations", mayImport: []string{"foundations"}, pkgs: []string{
 		"clock", "secret", "timeline", "internal/strictyaml", "internal/inputfile", "internal/digest", "internal/bindcheck", "fwimage", "ymodem",
@@ -54,7 +54,7 @@ var layers = []layer{
 	{name: "rig", mayImport: []string{"foundations", "devices"}, pkgs: []string{"rig"}},
 	{name: "procedures", mayImport: []string{"foundations", "devices"}, pkgs: []string{"procedure"}},
 	{name: "composition", mayImport: []string{"foundations", "devices", "rig", "procedures", "composition"},
-		pkgs: []string{"cmd"}},
+		pkgs: []string{"cmd", "bench"}},
 }
 
 // testsMayImport are floors any harness test may import besides its own
