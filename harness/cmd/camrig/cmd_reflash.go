@@ -11,8 +11,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/camrig/camrig/harness/internal/inputfile"
 	"github.com/camrig/camrig/harness/bench"
+	"github.com/camrig/camrig/harness/internal/inputfile"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/rig"
 )
@@ -55,7 +55,6 @@ var openReflashTarget = func(ctx context.Context, rigPath, unit string, log *slo
 	}
 	return bench.Procedure(u), closeFn, nil
 }
-
 
 // maxImage bounds an image for a profile that does not give its flash size.
 const maxImage = 256 << 20
