@@ -133,25 +133,32 @@ func TestRealAndDeviceTimeRendering(t *testing.T) {
 // agree) and stops it when the test ends.
 func virtualRig(t *testing.T, units string, opts ...virtual.Option) (string, *virtual.Rig) {
 	t.Helper()
+	return virtualRigSim(t, "", units, opts...)
+}
+
+// virtualRigSim is virtualRig with more lines in the rig file's sim:
+// section (indented under it), e.g. a unit's simulated defects.
+func virtualRigSim(t *testing.T, sim, units string, opts ...virtual.Option) (string, *virtual.Rig) {
+	t.Helper()
 	stateDir, err := os.MkdirTemp("", "camrig-cli-") // short: pty links stay readable
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(stateDir) })
 	t.Setenv(notation.StateDirEnv, stateDir)
-	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n", units)
+	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n"+sim, units)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	sim, err := virtual.Start(ctx, path, opts...)
+	r, err := virtual.Start(ctx, path, opts...)
 	if err != nil {
 		t.Fatalf("starting the virtual rig: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := sim.Close(); err != nil {
+		if err := r.Close(); err != nil {
 			t.Errorf("stopping the virtual rig: %v", err)
 		}
 	})
-	return path, sim
+	return path, r
 }
 
 // virtualCam1 is one blink unit wired like rigs/virtual.yaml's cam1.

@@ -10,10 +10,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/power"
+	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/rig"
 	"github.com/camrig/camrig/harness/secret"
 )
@@ -35,8 +38,10 @@ with --regex), prints what arrived up to and including it, and exits 0, or
 exits 1 when --timeout passes first.
 --cycle power-cycles the unit once the console is open, so its whole boot is
 seen; --expect then considers only what the unit says after power returns
-(never a ready line left over from an earlier boot). --expect's timeout
-defaults to the profile's boot deadline.
+(never a ready line left over from an earlier boot), and a line matching
+one of the profile's failure markers (kernel panic, bad image, ...) ends
+the wait at once with exit 1. --expect's timeout defaults to the profile's
+boot deadline.
 Only the console (and for --cycle the power line) is opened; the unit's
 power stays as it is when the command ends.
 Known credentials are replaced by [redacted] in what is printed.`
@@ -136,8 +141,10 @@ func (o consoleOpts) pattern() (console.Pattern, error) {
 }
 
 func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, send, eol string, out io.Writer) int {
+	var poweredAt time.Time
 	if o.cycle {
-		if err := cycleFresh(ctx, u); err != nil {
+		var err error
+		if poweredAt, err = cycleFresh(ctx, u); err != nil {
 			return f.failure(fmt.Errorf("unit %s: %w", u.Name, err))
 		}
 	}
@@ -148,7 +155,7 @@ func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, p
 	}
 	switch {
 	case o.expect != "":
-		return expectOnce(ctx, f, u, o, pattern, out)
+		return expectOnce(ctx, f, u, o, pattern, poweredAt, out)
 	case o.sendSet:
 		return exitOK
 	}
@@ -158,26 +165,31 @@ func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, p
 // cycleFresh power-cycles the unit for its profile's off time and leaves
 // the console's cursor at the moment power came back on: whatever the unit
 // said before (a previous boot's log, still queued in the port when the
-// console opened) is skipped, so --expect sees only the new boot.
-func cycleFresh(ctx context.Context, u *rig.Unit) error {
+// console opened) is skipped, so --expect sees only the new boot. It
+// returns when power on was requested: the boot's start.
+func cycleFresh(ctx context.Context, u *rig.Unit) (time.Time, error) {
 	if err := power.SetRecorded(ctx, u.Power, false, u.Clock, u.Timeline); err != nil {
-		return fmt.Errorf("cycle: off: %w", err)
+		return time.Time{}, fmt.Errorf("cycle %s: off: %w", u.Power, err)
 	}
 	if err := clock.Wait(ctx, u.Clock, u.Scale.Of(u.Profile.Boot.OffTime)); err != nil {
-		return fmt.Errorf("cycle %s: interrupted while off: %w", u.Power, err)
+		return time.Time{}, fmt.Errorf("cycle %s: interrupted while off: %w", u.Power, err)
 	}
 	// Before the request, not after its acknowledgement: a fast unit
 	// starts talking before a slow relay board answers.
 	u.Console.Skip()
+	requested := u.Clock.Now()
 	if err := power.SetRecorded(ctx, u.Power, true, u.Clock, u.Timeline); err != nil {
-		return fmt.Errorf("cycle: on: %w", err)
+		return time.Time{}, fmt.Errorf("cycle %s: on: %w", u.Power, err)
 	}
-	return nil
+	return requested, nil
 }
 
 // expectOnce waits for pattern and prints what came up to and including
-// it. A timeout is exitFailed with the tail of what did arrive.
-func expectOnce(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, out io.Writer) int {
+// it. A timeout is exitFailed with the tail of what did arrive. After a
+// power cycle (poweredAt set) the wait is a boot: a line matching one of
+// the profile's failure markers ends it at once, exitFailed, with that
+// line and the ones before it.
+func expectOnce(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, pattern console.Pattern, poweredAt time.Time, out io.Writer) int {
 	d := u.Profile.Boot.Deadline
 	if o.timeout.set {
 		d = o.timeout.d
@@ -187,13 +199,23 @@ func expectOnce(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, patte
 	}
 	ectx, cancel := clock.WithTimeout(ctx, u.Clock, u.Scale.Of(d), fmt.Sprintf("%s within %s", pattern, realTime(d, u.Scale)))
 	defer cancel()
-	m, err := u.Console.Expect(ectx, pattern)
+	pats := []console.Pattern{pattern}
+	var failures []profile.FailureMarker
+	if !poweredAt.IsZero() {
+		var fp []console.Pattern
+		fp, failures = procedure.FailurePatterns(u.Profile)
+		pats = append(pats, fp...)
+	}
+	m, err := u.Console.Expect(ectx, pats...)
 	if err != nil {
 		// The error's tail of received bytes is already redacted.
 		return f.failure(err)
 	}
 	if _, err := io.WriteString(out, m.Before+m.Text+"\n"); err != nil {
 		return f.failure(err)
+	}
+	if m.Index > 0 {
+		return f.failure(procedure.NewBootFailure(u.Name, u.Console, failures[m.Index-1], m, poweredAt))
 	}
 	return exitOK
 }

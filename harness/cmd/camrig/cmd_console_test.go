@@ -446,3 +446,18 @@ func TestConsoleLeavesNoSpillFiles(t *testing.T) {
 		t.Fatalf("spill files left in $TMPDIR: %v (%v)", left, err)
 	}
 }
+
+// TestConsoleCycleExpectEndsOnAFailureMarker: the unit's bootloader
+// refuses its corrupt image and stops at its prompt. `console --cycle
+// --expect` waiting for the ready marker ends on the refusal at once, exit
+// 1, naming the failure marker and its line, instead of at the deadline.
+func TestConsoleCycleExpectEndsOnAFailureMarker(t *testing.T) {
+	rigPath, _ := virtualRigSim(t, "  units:\n    cam1: {bricked: true}\n", virtualCam1)
+	stdout, stderr := wantExit(t, exitFailed, "console", "--rig", rigPath, "--unit", "cam1", "--cycle", "--expect", "blink: app ready")
+	if !strings.Contains(stderr, "cam1 is failing: console shows bad-image") || !strings.Contains(stderr, "Bad Data CRC") || strings.Contains(stderr, "deadline") {
+		t.Fatalf("stderr should name the failure marker and its line, not a deadline:\n%s", stderr)
+	}
+	if !strings.Contains(stdout, "U-Boot 2013.07") || !strings.HasSuffix(stdout, "Bad Data CRC\n") {
+		t.Fatalf("stdout should show the boot up to the failing line:\n%s", stdout)
+	}
+}
