@@ -3,7 +3,10 @@ SHELL := /bin/bash
 GO    ?= go
 RIG   ?= rigs/virtual.yaml
 OUT   ?= reports/out
-PROCS ?= 3
+# One parallel process per unit of the rig: a unit's specs run in order in
+# one process, so more processes than units idle and fewer make the slowest
+# units queue (override with PROCS=N).
+PROCS ?= $(shell n=$$($(GO) run ./harness/cmd/camrig rig units --rig $(RIG) 2>/dev/null | wc -l); echo $$(( n > 0 ? n : 1 )))
 # Debian packages the tests talk to as real peers.
 DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
