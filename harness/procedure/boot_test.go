@@ -195,10 +195,11 @@ func TestBootEndsAtOnceOnAKernelPanic(t *testing.T) {
 	sw := &powertest.Fake{Name: "fake-relay#0"}
 	sw.OnSet = func(on bool) {
 		if on {
-			go dev.Print("U-Boot 1.3.4\r\nStarting kernel ...\r\n[    1.9] mount root with password " + pw + "\r\n" +
-				"[    2.104000] VFS: Cannot open root device \"mtdblock3\"\r\n" +
-				"[    2.104000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)\r\n" +
-				"[    2.104000] CPU: 0 PID: 1 Comm: swapper Not tainted 3.18.20 #1\r\n")
+			// In 23-byte pieces: 2 ms of a 115200 baud line each.
+			go dev.Trickle("U-Boot 1.3.4\r\nStarting kernel ...\r\n[    1.9] mount root with password "+pw+"\r\n"+
+				"[    2.104000] VFS: Cannot open root device \"mtdblock3\"\r\n"+
+				"[    2.104000] Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)\r\n"+
+				"[    2.104000] CPU: 0 PID: 1 Comm: swapper Not tainted 3.18.20 #1\r\n", 23)
 		}
 	}
 	u := &procedure.Unit{Name: "cam1", Profile: loadProfile(t, "hikvision-ds2cd"), Clock: fake, Scale: 0.01,

@@ -45,6 +45,9 @@ func (c *conn) Read(p []byte) (int, error) {
 		if len(c.out) > 0 {
 			n := copy(p, c.out)
 			c.out = c.out[n:]
+			if len(c.out) == 0 {
+				c.signal() // Trickle waits for this
+			}
 			c.mu.Unlock()
 			return n, nil
 		}
@@ -80,4 +83,23 @@ func (c *conn) SetBaud(baud int) error {
 	defer c.d.mu.Unlock()
 	c.d.baud = baud
 	return nil
+}
+
+// waitDrained returns true once the console has read everything queued,
+// false if the connection ended first.
+func (c *conn) waitDrained() bool {
+	for {
+		c.mu.Lock()
+		if c.err != nil {
+			c.mu.Unlock()
+			return false
+		}
+		if len(c.out) == 0 {
+			c.mu.Unlock()
+			return true
+		}
+		w := c.wake
+		c.mu.Unlock()
+		<-w
+	}
 }

@@ -74,6 +74,28 @@ func (d *Device) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// Trickle queues s in pieces of n bytes, each only once the console has
+// read the one before, so the console receives s split at every n-th
+// byte, as from a UART that hands over a few bytes at a time (115200 baud
+// in 2 ms pieces is 23 bytes). It returns when the console has read the
+// last piece, or the connection ended (unplugged, closed).
+func (d *Device) Trickle(s string, n int) {
+	n = max(n, 1)
+	for len(s) > 0 {
+		k := min(n, len(s))
+		d.mu.Lock()
+		c := d.conn
+		if c != nil {
+			c.push([]byte(s[:k]))
+		}
+		d.mu.Unlock()
+		if c == nil || !c.waitDrained() {
+			return
+		}
+		s = s[k:]
+	}
+}
+
 // Received is everything the harness has written so far.
 func (d *Device) Received() []byte {
 	d.mu.Lock()

@@ -80,3 +80,29 @@ func TestOnWriteSeesRawBytes(t *testing.T) {
 		t.Fatalf("ReadContext = % x, %v", b[:n], err)
 	}
 }
+
+// TestTrickleSplitsEveryLineAndRegexStillSeesWholeLines: a boot log handed
+// over in 7-byte pieces reaches the console as 7-byte reads; a regular
+// expression still captures whole tokens.
+func TestTrickleSplitsEveryLineAndRegexStillSeesWholeLines(t *testing.T) {
+	c, d := consoletest.New(t)
+	log := "U-Boot 2016.11\r\nStarting kernel ...\r\n[    0.000000] Linux version 3.18.20-hisi_v500 (build@host) #1\r\n[    0.1] ubi0: attaching\r\n"
+	go d.Trickle(log, 7)
+	m, err := c.Expect(ctx(t), console.Re(`Linux version (\S+)`))
+	if err != nil || m.Groups[0] != "3.18.20-hisi_v500" {
+		t.Fatalf("%+v %v", m, err)
+	}
+	if _, err := c.Expect(ctx(t), console.Lit("attaching\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	var sizes []int
+	c.Transcript().Chunks(func(ch console.Chunk) error {
+		sizes = append(sizes, len(ch.Data))
+		return nil
+	})
+	for i, n := range sizes {
+		if n != 7 && i != len(sizes)-1 {
+			t.Fatalf("chunk sizes %v: want 7-byte reads", sizes)
+		}
+	}
+}
