@@ -224,6 +224,7 @@ func TestDefaultFailureMarkersSeeFailuresNotHealthyBoots(t *testing.T) {
 		"watchdog-reset": {"Reset cause: WDOG", "reset reason: watchdog", "U-Boot: last reset by watchdog"},
 	}
 	healthy := []string{"softdog: initialized. soft_noboot=0 soft_margin=60 sec", "hi_wdt: watchdog timeout set to 60 s",
+		"*** Warning - bad CRC, using default environment",
 		"UBIFS (ubi0:0): recovery needed", "UBIFS (ubi0:0): recovery completed", "jffs2: Empty flash at 0x00f80000 ends at 0x00f90000",
 		"EXT4-fs (mmcblk0p1): recovery complete", "   Verifying Checksum ... OK"}
 	logs, err := filepath.Glob(filepath.Join(dir, "..", "boot", "*.log"))
