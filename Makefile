@@ -7,6 +7,8 @@ OUT   ?= reports/out
 # one process, so more processes than units idle and fewer make the slowest
 # units queue (override with PROCS=N).
 PROCS ?= $(shell n=$$($(GO) run ./harness/cmd/camrig rig units --rig $(RIG) 2>/dev/null | wc -l); echo $$(( n > 0 ? n : 1 )))
+# Ginkgo label filter for `make run` (`make gate` runs every label).
+LABELS ?= !slow && !soak && !random-cut
 # Debian packages the tests talk to as real peers.
 DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -27,12 +29,14 @@ deps:
 	$(GO) build -o /dev/null github.com/onsi/ginkgo/v2/ginkgo
 	@echo "deps: ginkgo $$($(GO) tool ginkgo version | awk '{print $$3}') (pinned in go.mod)"
 
-## run: run the reset suites on the virtual rig; reports land in reports/out/.
+## run: run the suites on RIG (default the virtual rig, with a simulator of
+## the run's own), the specs LABELS selects; reports land in OUT.
+## ATTACH=1 drives the `camrig sim` already running on the rig file instead.
 run:
 	@mkdir -p $(OUT)
 	$(GO) tool ginkgo -p --procs=$(PROCS) --output-dir=$(OUT) \
 		--json-report=report.json \
-		--label-filter='!slow && !soak && !random-cut' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))
+		--label-filter='$(LABELS)' ./specs -- --rig=$(abspath $(RIG)) --out=$(abspath $(OUT))$(if $(ATTACH), --attach)
 
 ## gate: the nightly release gate: every label (slow, soak and faults too),
 ## no retries, JUnit for CI in $(OUT)/junit.xml; exits non-zero on any failure

@@ -141,10 +141,18 @@ func TestJUnitMatchesMatrix(t *testing.T) {
 			}
 		}
 	}
-	for k, want := range map[string]string{"unit": `"cam1"`, "profile": `"blink"`, "rig": `"bench7"`, "rig_kind": `"bench"`, "firmware": `"V5.7.1"`} {
+	for k, want := range map[string]string{"unit": `"cam1"`, "profile": `"blink"`, "rig": `"bench7"`, "rig_kind": `"bench"`,
+		"rig_file": `"/labs/rigs/bench7.yaml"`, "firmware": `"V5.7.1"`} {
 		if !props[k+"="+want] {
 			t.Errorf("no test case has property %s = %s", k, want)
 		}
+	}
+	// The suite's own properties open with the rig.
+	sp := suites.TestSuites[0].Properties.Properties
+	if len(sp) < 3 || sp[0] != (reporters.JUnitProperty{Name: "rig", Value: "bench7"}) ||
+		sp[1] != (reporters.JUnitProperty{Name: "rig_file", Value: "/labs/rigs/bench7.yaml"}) ||
+		sp[2] != (reporters.JUnitProperty{Name: "rig_kind", Value: "bench"}) {
+		t.Errorf("suite properties %+v do not open with rig, rig_file, rig_kind", sp)
 	}
 	if !strings.Contains(suites.TestSuites[0].Name, "bench bench7") {
 		t.Errorf("suite name %q does not name the rig", suites.TestSuites[0].Name)

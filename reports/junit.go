@@ -1,9 +1,12 @@
 package reports
 
 import (
+	"bytes"
+	"encoding/xml"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
@@ -32,14 +35,14 @@ func WriteJUnit(dir string, rep types.Report) error {
 			}
 		}
 		if hasRun {
-			kept = append(kept,
-				types.ReportEntry{Name: "rig", Value: types.WrapEntryValue(run.Rig)},
-				types.ReportEntry{Name: "rig_kind", Value: types.WrapEntryValue(run.Kind())})
+			for _, p := range run.Properties() {
+				kept = append(kept, types.ReportEntry{Name: p[0], Value: types.WrapEntryValue(p[1])})
+			}
 		}
 		spec.ReportEntries = kept
 		rep.SpecReports[i] = spec
 	}
-	if hasRun {
+	if hasRun && !strings.Contains(rep.SuiteDescription, run.Rig) {
 		rep.SuiteDescription = fmt.Sprintf("%s on %s %s", rep.SuiteDescription, run.Kind(), run.Rig)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -54,7 +57,41 @@ func WriteJUnit(dir string, rep types.Report) error {
 	if err != nil {
 		return fmt.Errorf("reports: writing %s: %w", path, err)
 	}
+	if hasRun {
+		if err := addSuiteProperties(path, run.Properties()); err != nil {
+			return fmt.Errorf("reports: writing %s: %w", path, err)
+		}
+	}
 	return nil
+}
+
+// addSuiteProperties puts the run's facts first among the suite's
+// properties (Ginkgo writes only its own configuration there), where CI
+// systems show them for the whole run.
+func addSuiteProperties(path string, props [][2]string) error {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	var suites reporters.JUnitTestSuites
+	if err := xml.Unmarshal(raw, &suites); err != nil {
+		return err
+	}
+	for i := range suites.TestSuites {
+		var ours []reporters.JUnitProperty
+		for _, p := range props {
+			ours = append(ours, reporters.JUnitProperty{Name: p[0], Value: p[1]})
+		}
+		suites.TestSuites[i].Properties.Properties = append(ours, suites.TestSuites[i].Properties.Properties...)
+	}
+	var out bytes.Buffer
+	out.WriteString(xml.Header)
+	enc := xml.NewEncoder(&out)
+	enc.Indent("  ", "    ")
+	if err := enc.Encode(suites); err != nil {
+		return err
+	}
+	return os.WriteFile(path, out.Bytes(), 0o644)
 }
 
 // plainEntry turns an entry read from a JSON report (whose raw value is

@@ -32,6 +32,20 @@ type RunInfo struct {
 	Seed      int64   `json:"seed,omitempty"`
 	Version   string  `json:"version,omitempty"`
 	RunID     string  `json:"run_id,omitempty"`
+	// Simulator says, on the virtual rig, whose simulator the run drove:
+	// one it started on its own state dir and addresses, or a running
+	// `camrig sim` it attached to. Empty on a bench.
+	Simulator string `json:"simulator,omitempty"`
+}
+
+// Properties are the run's facts as name/value pairs, in the order a
+// reader wants them: the JUnit file carries them.
+func (ri RunInfo) Properties() [][2]string {
+	props := [][2]string{{"rig", ri.Rig}, {"rig_file", ri.RigFile}, {"rig_kind", ri.Kind()}}
+	if ri.Simulator != "" {
+		props = append(props, [2]string{"simulator", ri.Simulator})
+	}
+	return props
 }
 
 // Kind is "virtual rig" or "bench": what a reader must know before trusting

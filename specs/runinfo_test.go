@@ -2,8 +2,8 @@ package specs_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -18,18 +18,21 @@ import (
 // it is the virtual rig or a bench) however the run was split over
 // processes.
 var theRun = sync.OnceValue(func() reports.RunInfo {
-	file := theRig.File
-	if abs, err := filepath.Abs(file); err == nil {
-		file = abs
-	}
-	return reports.RunInfo{
+	ri := reports.RunInfo{
 		Rig:       theRig.Name,
-		RigFile:   file,
+		RigFile:   rigFile, // the file the user named, not the run's copy of it
 		Virtual:   theRig.Virtual,
 		Timescale: float64(theRig.Timescale),
 		Seed:      GinkgoRandomSeed(),
 		Version:   suiteVersion(),
 	}
+	switch {
+	case theSim.Attached:
+		ri.Simulator = fmt.Sprintf("attached to the camrig sim (pid %s) running on %s (--attach)", theSim.Pid, theSim.StateDir)
+	case theRig.Virtual:
+		ri.Simulator = "started by this run, state " + theSim.StateDir + ", rig file copy " + theSim.File
+	}
+	return ri
 })
 
 // versionTimeout bounds asking git for the suites' version.

@@ -89,6 +89,11 @@ func (s *sims) service(r *Rig, unit string, run device.Service) device.Service {
 			}
 			if !failing {
 				r.log.Warn("unit service failed; retrying while the unit is up", "unit", unit, "err", err)
+				if errors.Is(err, syscall.EADDRINUSE) {
+					// Someone else answers on this unit's address: a
+					// run must not take their replies for the unit's.
+					r.notServed("%s service not served: %v", unit, err)
+				}
 				failing = true
 			}
 			if !pause(ctx, bindRetry) {

@@ -1,6 +1,7 @@
 package virtual
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/url"
@@ -55,6 +56,17 @@ func (r *Rig) attachAPI(u *unit.Unit) error {
 	})
 	if err != nil {
 		return fail("%v", err)
+	}
+	// The unit listens only while up; whether its address is free is known
+	// now (waiting bindPatience for a rig closing on it).
+	if err := r.sims.bind(context.Background(), func() error {
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+		}
+		return err
+	}); err != nil {
+		r.notServed("%s api %s not served: %v", u.Name(), uf.API.URL, err)
 	}
 	u.AddService(r.sims.service(r, u.Name(), srv.Run))
 	u.SetBasicResetKeep(isapisim.BasicResetKeep)

@@ -194,7 +194,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 	})
 	if err != nil {
 		stop()
-		r.note("nvr %s not served: %v", nf.API, err)
+		r.notServed("nvr %s not served: %v", nf.API, err)
 		return nil
 	}
 	if len(pace.Defects) > 0 {

@@ -143,7 +143,7 @@ func (r *Rig) startPlug(ctx context.Context, p *plug, o options) error {
 		return nil
 	})
 	if err != nil {
-		r.note("%s plug %s (%s) not served: %v", p.driver, p.url, strings.Join(p.wires, ", "), err)
+		r.notServed("%s plug %s (%s) not served: %v", p.driver, p.url, strings.Join(p.wires, ", "), err)
 		return nil
 	}
 	r.AddCloser(closer)

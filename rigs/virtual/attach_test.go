@@ -137,6 +137,11 @@ func TestBusyAddressesAreNotedAndTheRestRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer plugLn.Close()
+	apiLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer apiLn.Close()
 	top := "nvr: {api: \"http://" + nvrLn.Addr().String() + "\", user: admin, password_file: \"${state_dir}/secrets/nvr\"}\n"
 	units := `  - name: a
     profile: blink
@@ -144,6 +149,10 @@ func TestBusyAddressesAreNotedAndTheRestRuns(t *testing.T) {
     power: {driver: shelly, url: "http://` + plugLn.Addr().String() + `", channel: 0}
     api: {url: "http://` + freeAddr(t, "127.0.0.1") + `", user: admin, password_file: "${state_dir}/secrets/a"}
     nvr_port: 1
+  - name: b
+    profile: blink
+    console: {port: "${state_dir}/b.uart"}
+    api: {url: "http://` + apiLn.Addr().String() + `", user: admin, password_file: "${state_dir}/secrets/b"}
 `
 	r, err := Start(context.Background(), miniRig(t, dir, top, units))
 	if err != nil {
@@ -157,6 +166,35 @@ func TestBusyAddressesAreNotedAndTheRestRuns(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("Describe lacks %q:\n%s", want, out.String())
 		}
+	}
+	// Each busy device is listed with its reason, for a run to fail on;
+	// the served ones are not.
+	unserved := strings.Join(r.Unserved(), "\n")
+	for _, want := range []string{"nvr http://" + nvrLn.Addr().String() + " not served", "plug http://" + plugLn.Addr().String(),
+		"b api http://" + apiLn.Addr().String() + " not served", "address already in use"} {
+		if !strings.Contains(unserved, want) {
+			t.Errorf("Unserved lacks %q:\n%s", want, unserved)
+		}
+	}
+	if n := len(r.Unserved()); n != 3 || strings.Contains(unserved, "a api") {
+		t.Errorf("Unserved has %d entries, want the 3 busy ones:\n%s", n, unserved)
+	}
+}
+
+func TestUnservedIsEmptyWhenEveryAddressIsFree(t *testing.T) {
+	dir := stateDir(t)
+	units := `  - name: a
+    profile: blink
+    console: {port: "${state_dir}/a.uart"}
+    api: {url: "http://` + freeAddr(t, "127.0.0.1") + `", user: admin, password_file: "${state_dir}/secrets/a"}
+`
+	r, err := Start(context.Background(), miniRig(t, dir, "", units))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if u := r.Unserved(); len(u) != 0 {
+		t.Fatalf("Unserved = %q", u)
 	}
 }
 

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/notation"
-	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 // TestMain unsets the state-dir override a shell may export (as for
@@ -20,10 +19,14 @@ func TestMain(m *testing.M) {
 // ShippedRig is the rig file the project ships.
 const ShippedRig = "../virtual.yaml"
 
-// RelocatedRig is virtualtest.Relocate on the shipped rig file.
+// RelocatedRig is Isolate (virtualtest.Relocate) on the shipped rig file.
 func RelocatedRig(t testing.TB, dir string, timescale float64) string {
 	t.Helper()
-	return virtualtest.Relocate(t, ShippedRig, dir, timescale)
+	path, err := Isolate(ShippedRig, dir, timescale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 // SetBindPatience shortens how long Start waits for a busy address.

@@ -64,3 +64,27 @@ func (l *stateLock) release() error {
 	l.f = nil
 	return err
 }
+
+// Running reports whether a simulator holds the state dir now, and its pid
+// as it recorded it. It takes the lock for an instant when none holds it,
+// so it never starts anything.
+func Running(dir string) (pid string, running bool, err error) {
+	path := filepath.Join(dir, lockName)
+	f, err := os.OpenFile(path, os.O_RDONLY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("virtual rig: lock %s: %w", path, err)
+	}
+	defer f.Close()
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB); err != nil {
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			holder, _ := os.ReadFile(path)
+			return strings.TrimSpace(string(holder)), true, nil
+		}
+		return "", false, fmt.Errorf("virtual rig: lock %s: %w", path, err)
+	}
+	unix.Flock(int(f.Fd()), unix.LOCK_UN)
+	return "", false, nil
+}

@@ -38,6 +38,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/camrig/camrig/rigs/virtual/device"
@@ -68,9 +69,12 @@ type Rig struct {
 	mu      sync.Mutex
 	unwired []Unwired
 	notes   []string
-	devices []Device
-	closers []func() error
-	closed  bool
+	// unserved are devices of the rig file nobody serves (a busy address):
+	// a run on this rig cannot be about them.
+	unserved []string
+	devices  []Device
+	closers  []func() error
+	closed   bool
 
 	// sims are the simulators Start attaches by default (APIs, NVR, plugs).
 	sims *sims
@@ -356,6 +360,30 @@ func (r *Rig) Unwired() []Unwired {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Unwired(nil), r.unwired...)
+}
+
+// Unserved lists the devices of the rig file the simulator could not
+// serve, each with its reason (a loopback address another process holds).
+// A run must fail on any: its verdicts would be about someone else's
+// device, or about nothing.
+func (r *Rig) Unserved() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.unserved...)
+}
+
+// notServed records a device nobody serves, and notes it for the operator.
+func (r *Rig) notServed(format string, a ...any) {
+	msg := fmt.Sprintf(format, a...)
+	r.mu.Lock()
+	seen := slices.Contains(r.unserved, msg)
+	if !seen {
+		r.unserved = append(r.unserved, msg)
+	}
+	r.mu.Unlock()
+	if !seen {
+		r.note("%s", msg)
+	}
 }
 
 // Notes are remarks for the operator (drivers not simulated, units

@@ -3,69 +3,25 @@
 package virtualtest
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
-	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
-)
 
-var (
-	loopbackInFile = regexp.MustCompile(`127\.0\.0\.(\d+):(\d+)`)
-	profilesLine   = regexp.MustCompile(`(?m)^profiles:\s*(\S+)\s*$`)
-	timescaleLine  = regexp.MustCompile(`(?m)^timescale: .*$`)
+	"github.com/camrig/camrig/rigs/virtual"
 )
 
 // Relocate writes a copy of the rig file at rigPath into dir and returns its
-// path. In the copy, loopback addresses 127.0.0.x:port move to a random free
-// 127.a.b.x (the state dir keeps two simulators' ptys apart; this keeps their
-// listeners apart), the profiles path is made absolute, and timescale is
-// replaced when it is not 0.
+// path (virtual.Isolate): state_dir is dir, loopback addresses 127.0.0.x:port
+// move to a random free 127.a.b.x, the profiles path is made absolute, and
+// timescale is replaced when it is not 0.
 func Relocate(t testing.TB, rigPath, dir string, timescale float64) string {
 	t.Helper()
-	data, err := os.ReadFile(rigPath)
+	path, err := virtual.Isolate(rigPath, dir, timescale)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := string(data)
-	if m := profilesLine.FindStringSubmatch(s); m != nil && !filepath.IsAbs(m[1]) {
-		abs, err := filepath.Abs(filepath.Join(filepath.Dir(rigPath), m[1]))
-		if err != nil {
-			t.Fatal(err)
-		}
-		s = strings.Replace(s, m[0], "profiles: "+abs, 1)
-	}
-	if timescale != 0 {
-		s = timescaleLine.ReplaceAllString(s, fmt.Sprintf("timescale: %g", timescale))
-	}
-	for try := 0; ; try++ {
-		net16 := fmt.Sprintf("127.%d.%d.", 1+rand.IntN(254), 1+rand.IntN(254))
-		out := loopbackInFile.ReplaceAllString(s, net16+"$1:$2")
-		if free(loopbackInFile.FindAllString(out, -1)) || try == 10 {
-			path := filepath.Join(dir, filepath.Base(rigPath))
-			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			return path
-		}
-	}
-}
-
-// free reports whether every address can be bound now.
-func free(addrs []string) bool {
-	for _, a := range addrs {
-		ln, err := net.Listen("tcp", a)
-		if err != nil {
-			return false
-		}
-		ln.Close()
-	}
-	return true
+	return path
 }
 
 // SwitchDefects switches defects on in the rig file at rigPath (rewritten
