@@ -70,11 +70,13 @@ lint: fmt-check vet tidy-check cross-build
 tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
-## test: install what tests need, then run every test with the race detector.
+## test: install what tests need, then run every test with the race detector;
+## ends with the defect test's table (each defect and the spec that caught it).
 ## The tests make their own state directories and rigs: a developer's
 ## CAMRIG_* settings (for a running `camrig sim`, say) must not reach them.
 test: deps lint
 	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION $(GO) test -race -timeout 12m ./...
+	@cat reports/out/defects.txt
 
 ## bench: the performance figures; each benchmark runs BENCHCOUNT times
 ## (quote medians: these machines are noisy).

@@ -181,7 +181,25 @@ func TestDefects(t *testing.T) {
 	}
 	tw.Flush()
 	t.Logf("each defect and the spec that caught it:\n%s", table.String())
+	// Also beside the reports, for `make test` to print: go test shows a
+	// passing package's log only with -v.
+	if !t.Failed() {
+		dir := *outFlag
+		if dir == "" {
+			dir = filepath.Join("..", "reports", "out")
+		}
+		path := filepath.Join(dir, DefectTable)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Error(err)
+		} else if err := os.WriteFile(path, append([]byte("camrig: each defect and the spec that caught it\n"), table.Bytes()...), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
 }
+
+// DefectTable is the file (in the report directory) TestDefects leaves its
+// table in.
+const DefectTable = "defects.txt"
 
 // defectAttempts is how many times a run may go before its verdict counts.
 const defectAttempts = 2

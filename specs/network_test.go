@@ -121,7 +121,10 @@ func networkSpecs(t *target) {
 	}
 
 	if t.profile.NVRSync {
-		It("goes offline on its NVR channel while powered off", Label("api", "nvr"), func(ctx SpecContext) {
+		// A cold boot, the NVR's activation and the channel going online
+		// and offline, each within a boot deadline; API calls unscaled.
+		nvrTimeout := 3*theRig.Timescale.Of(t.profile.Boot.OffTime+t.profile.Boot.Deadline) + time.Minute
+		It("goes offline on its NVR channel while powered off", Label("api", "nvr"), SpecTimeout(nvrTimeout), func(ctx SpecContext) {
 			if !nvrTakesOver(t) {
 				Skip(t.name + " is not on an NVR port of this rig")
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -43,12 +44,12 @@ func resetSpecs(t *target) {
 		})
 	}
 	if _, ok := h.ShortPress(); ok {
-		It("changes nothing after a short press", Label("reset", "no-effect"), func(ctx SpecContext) {
+		It("changes nothing after a short press", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
 			pressWithoutEffect(ctx, t, procedure.ShortPress)
 		})
 	}
 	if _, ok := h.BelowFactory(); ok {
-		It("changes nothing after a hold below the factory minimum", Label("reset", "no-effect"), func(ctx SpecContext) {
+		It("changes nothing after a hold below the factory minimum", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
 			pressWithoutEffect(ctx, t, procedure.BelowFactory)
 		})
 	}
@@ -71,17 +72,16 @@ func resetSpecs(t *target) {
 // unit: it is tried again from a fresh boot, and skipped with the reason if
 // the rig never manages it.
 func pressWithoutEffect(ctx context.Context, t *target, which string) {
-	const attempts = 3
 	for i := 1; ; i++ {
 		mark := bootAndMark(ctx, t)
 		rec, err := procedure.PressWithoutEffect(ctx, t.Procedure(), which)
 		var miss *procedure.HoldMissedError
 		if errors.As(err, &miss) {
-			if i < attempts {
+			if i < quietPressAttempts {
 				By(fmt.Sprintf("attempt %d: %v; again", i, miss))
 				continue
 			}
-			Skip(fmt.Sprintf("%d attempts: %v", attempts, miss))
+			Skip(fmt.Sprintf("%d attempts: %v", quietPressAttempts, miss))
 		}
 		Expect(err).NotTo(HaveOccurred())
 		mark.kept(ctx, which)
@@ -89,6 +89,18 @@ func pressWithoutEffect(ctx context.Context, t *target, which string) {
 			rec.Requested, t.Scale.Unscale(rec.Measured).Round(1e7)))
 		return
 	}
+}
+
+// quietPressAttempts is how often a press the rig could not make is tried.
+const quietPressAttempts = 3
+
+// quietPressTimeout covers every attempt: a cold boot, the activation and
+// the API's answers (each within a boot deadline), the press (shorter than
+// the factory window), the quiet watch (a boot deadline), and the network
+// round trips (unscaled).
+func quietPressTimeout(t *target) time.Duration {
+	p := t.profile
+	return quietPressAttempts*theRig.Timescale.Of(p.Boot.OffTime+4*p.Boot.Deadline+p.Holds.Factory.Min) + time.Minute
 }
 
 func holdLine(t *target, r procedure.Reset) string {
