@@ -28,6 +28,11 @@
 //	    nvr_port: 1
 //	sim: {...}                  # opaque: only the simulator reads it
 //
+// Each power, press and led binding is checked by its driver's registered
+// Check (harness/drivers links every driver in): the keys it needs, their
+// ranges and forms, whether it may drive a press. Loading never opens a
+// driver.
+//
 // Secrets come only from password_env / password_file (and community_env for
 // SNMP); a literal password is refused. Load checks that every *_env
 // variable is set but never reads a value into an error. *_file secrets are
