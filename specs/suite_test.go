@@ -184,6 +184,27 @@ func chooseRig(root string) (path, from string, err error) {
 	return path, from, nil
 }
 
+// suiteRunOnly says why this test binary runs only the suite (and not the
+// project's own tests of it, such as TestDefects): the ginkgo CLI started it
+// (it passes its ginkgo.* flags to every process), or a rig or the arguments
+// after "--" were given. "" for a plain `go test ./specs` (make test).
+func suiteRunOnly() string {
+	why := ""
+	flag.Visit(func(f *flag.Flag) {
+		switch {
+		case why != "":
+		case strings.HasPrefix(f.Name, "ginkgo."):
+			why = "run by ginkgo"
+		case f.Name == "rig" || f.Name == "attach":
+			why = "--" + f.Name + " given"
+		}
+	})
+	if why == "" && len(flag.Args()) > 0 {
+		why = "arguments after -- given"
+	}
+	return why
+}
+
 // stateDirEnv is the variable the rig loader and the simulator read a state
 // directory override from.
 const stateDirEnv = notation.StateDirEnv
