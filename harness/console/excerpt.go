@@ -45,7 +45,10 @@ func (c *Console) Excerpt(from, to int64, maxLines int) []string {
 			return nil
 		}
 	}
-	buf = c.red.apply(buf)
+	// to may cut a secret; the start is a line start.
+	if c.red.active() {
+		buf = c.red.m.RedactCut(buf)
+	}
 	var lines []string
 	for _, l := range bytes.Split(bytes.TrimSuffix(buf, []byte("\n")), []byte("\n")) {
 		lines = append(lines, escapeLine(bytes.TrimSuffix(l, []byte("\r"))))
