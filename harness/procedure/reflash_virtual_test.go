@@ -22,13 +22,13 @@ import (
 
 // bricked starts a copy of the shipped virtual rig whose cam4 (no-button)
 // has a corrupt image in flash, and returns the harness's view of it.
-func bricked(t *testing.T) (*rig.Rig, *virtual.Rig) {
+func bricked(t testing.TB) (*rig.Rig, *virtual.Rig) {
 	t.Helper()
 	return brickedWith(t, "")
 }
 
 // brickedWith is bricked with more sim.units.cam4 settings (", hush: false").
-func brickedWith(t *testing.T, more string) (*rig.Rig, *virtual.Rig) {
+func brickedWith(t testing.TB, more string) (*rig.Rig, *virtual.Rig) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv(notation.StateDirEnv, dir)
@@ -60,7 +60,7 @@ func brickedWith(t *testing.T, more string) (*rig.Rig, *virtual.Rig) {
 
 // openCam4 opens the bricked rig's cam4 for the rest of the test and
 // returns it with its reflash target.
-func openCam4(t *testing.T, ctx context.Context, r *rig.Rig) (*rig.Unit, *procedure.Unit) {
+func openCam4(t testing.TB, ctx context.Context, r *rig.Rig) (*rig.Unit, *procedure.Unit) {
 	t.Helper()
 	u, err := r.Open(ctx, "cam4")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -73,4 +74,35 @@ func TestRandomCorruptionIntoRB(t *testing.T) {
 			t.Logf("%d flipped bytes, %d retransmissions, byte-exact", line.Hits, st.Retransmits)
 		})
 	}
+}
+
+// BenchmarkSingleFaultsIntoRB: retransmissions per fault, sending 16 KiB
+// to lrzsz rb once per single fault (one metric per fault; goal <= 2).
+func BenchmarkSingleFaultsIntoRB(b *testing.B) {
+	sums := map[ymodemtest.Fault]int{}
+	for b.Loop() {
+		for _, kind := range ymodemtest.SingleFaults {
+			p := startPeer(b, lrzsz(b, "rb"), "-b", "-q")
+			data := randomData(16<<10, 21)
+			line := &ymodemtest.FaultLine{Port: newFlushAwarePort(b, p.pair.Master), Fault: kind, Block: 5, StallFor: 2500 * time.Millisecond}
+			st, err := ymodem.New(line, ymodem.WithAckTimeout(3*time.Second)).YModem(testCtx(b, time.Minute), ymodem.File{Name: "fault.bin", Data: data})
+			if err != nil {
+				b.Fatalf("%s: %v", kind, err)
+			}
+			if err := p.wait(b, 10*time.Second); err != nil {
+				b.Fatalf("%s: rb: %v", kind, err)
+			}
+			if got := p.file(b, "fault.bin"); !bytes.Equal(got, data) {
+				b.Fatalf("%s: rb holds different bytes", kind)
+			}
+			sums[kind] += st.Retransmits
+		}
+	}
+	total := 0
+	for _, kind := range ymodemtest.SingleFaults {
+		total += sums[kind]
+		b.ReportMetric(float64(sums[kind])/float64(b.N), "retx-"+strings.NewReplacer(" ", "-", ">", "").Replace(string(kind)))
+	}
+	b.ReportMetric(float64(total)/float64(b.N*len(ymodemtest.SingleFaults)), "retx/fault")
+	b.ReportMetric(0, "ns/op")
 }
