@@ -17,6 +17,12 @@ type BaudSetter interface {
 	SetBaud(baud int) error
 }
 
+// InputDiscarder is a Port that can drop the input still queued in it
+// (for a tty, the kernel's input buffer).
+type InputDiscarder interface {
+	DiscardInput() error
+}
+
 // DialFunc opens a Port. The console calls it again to reopen after a
 // disconnection, until it succeeds or the console is closed (ctx ends).
 type DialFunc func(ctx context.Context) (Port, error)

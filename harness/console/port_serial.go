@@ -59,6 +59,7 @@ func unwrapPathErr(err error) error {
 func (s *serialPort) Read(p []byte) (int, error)  { return s.p.Read(p) }
 func (s *serialPort) Write(p []byte) (int, error) { return s.p.Write(p) }
 func (s *serialPort) Close() error                { return s.p.Close() }
+func (s *serialPort) DiscardInput() error         { return s.p.ResetInputBuffer() }
 
 // SetBaud changes only the rate; framing stays as opened.
 func (s *serialPort) SetBaud(baud int) error {

@@ -16,6 +16,25 @@ func (c *Console) Skip() {
 	c.setCursorLocked(c.tr.base + int64(len(c.tr.buf)))
 }
 
+// DiscardInput drops what the unit said before now: the bytes still
+// queued in the port (a tty's kernel input buffer, when the port can) and
+// everything received, so the next Expect or ReadContext sees only newer
+// output. Call it before a command sent on a console just opened: the
+// reader may not have taken in yet what the port held from before.
+func (c *Console) DiscardInput() error {
+	c.mu.Lock()
+	p := c.port
+	c.mu.Unlock()
+	var err error
+	if d, ok := p.(InputDiscarder); ok {
+		if err = d.DiscardInput(); err != nil {
+			err = fmt.Errorf("console %s: discarding queued input: %w", c.name, err)
+		}
+	}
+	c.Skip()
+	return err
+}
+
 // ReadContext reads raw bytes after the cursor and consumes them, for
 // binary protocols (YMODEM) that share the console with Expect. It blocks
 // until at least one byte is there, ctx ends, the console closes or the

@@ -149,6 +149,15 @@ func consoleSession(ctx context.Context, f *flags, u *rig.Unit, o consoleOpts, p
 		}
 	}
 	if o.sendSet && send+eol != "" {
+		if !o.cycle {
+			// The command is the event --expect waits after: what the
+			// unit said before it (still queued in the port when the
+			// console opened) is not its answer. After --cycle the power
+			// on is the event, and the boot's first lines count.
+			if err := u.Console.DiscardInput(); err != nil {
+				return f.failure(err)
+			}
+		}
 		if _, err := u.Console.Write([]byte(send + eol)); err != nil {
 			return f.failure(err)
 		}

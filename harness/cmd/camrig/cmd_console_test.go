@@ -461,3 +461,20 @@ func TestConsoleCycleExpectEndsOnAFailureMarker(t *testing.T) {
 		t.Fatalf("stdout should show the boot up to the failing line:\n%s", stdout)
 	}
 }
+
+// TestConsoleSendExpectIgnoresWhatCameBeforeTheCommand: the unit printed
+// a bootdelay line while nobody listened; it waits in the port when the
+// command opens it. --expect after --send must match the answer to the
+// command, not that stale line.
+func TestConsoleSendExpectIgnoresWhatCameBeforeTheCommand(t *testing.T) {
+	rigPath, link := consoleRig(t, "Adm1nPassw0rd")
+	dev := newPtyDevice(t, link, map[string]string{"printenv\r": "printenv\r\nbootdelay=1\r\nHKVS # "})
+	if _, err := dev.pair.Master.Write([]byte("bootdelay=9\r\nHKVS # ")); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _ := wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1",
+		"--send", "printenv", "--expect", `bootdelay=\d`, "--regex", "--timeout", "5m")
+	if strings.Contains(stdout, "bootdelay=9") || !strings.HasSuffix(stdout, "bootdelay=1\n") {
+		t.Fatalf("stdout should be the answer to printenv, not what was queued before it: %q", stdout)
+	}
+}
