@@ -292,3 +292,27 @@ func TestBootFailureMarkersFollowTheProfile(t *testing.T) {
 		})
 	}
 }
+
+// TestPowerOnBootIgnoresTheLastBootsReadyLine: the console already holds
+// the ready line of a boot before this one (nobody consumed it). The wait
+// after power on must take the new boot's, which comes with a recovery
+// marker first.
+func TestPowerOnBootIgnoresTheLastBootsReadyLine(t *testing.T) {
+	u, _, dev := fakeUnit(t, "hikvision-ds2cd", clock.Real{}, func(d *consoletest.Device) {
+		d.Print("U-Boot 1.3.4\r\nUBIFS (ubi0:0): recovery needed\r\nCheck dir /dav ok!\r\n")
+	})
+	con := u.Console.(*console.Console)
+	ch := con.Transcript().Changed()
+	dev.Print("Check dir /dav ok!\r\n")
+	for con.Transcript().Len() < int64(len("Check dir /dav ok!\r\n")) {
+		<-ch
+		ch = con.Transcript().Changed()
+	}
+	b, err := procedure.PowerOnBoot(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Has("recovery") {
+		t.Fatalf("the boot's marks %v lack the new boot's recovery marker: the wait took the stale ready line", b.Marks)
+	}
+}
