@@ -34,6 +34,25 @@ type Challenge struct {
 // ErrNoChallenge says the server offered no Digest challenge we can answer.
 var ErrNoChallenge = errors.New("no usable Digest challenge")
 
+// UnanswerableError says the server asked for Digest authentication only in
+// forms this client does not implement (an algorithm such as SHA-512-256,
+// qop=auth-int only). It is not a refusal of the credentials: none were
+// sent in reply. errors.Is(err, ErrNoChallenge) holds.
+type UnanswerableError struct {
+	// Reasons says, per Digest challenge offered, what cannot be met.
+	Reasons []string
+}
+
+func (e *UnanswerableError) Error() string {
+	return "the device's Digest challenge cannot be answered: " + strings.Join(e.Reasons, "; ")
+}
+
+// Is makes errors.Is(err, ErrNoChallenge) hold.
+func (e *UnanswerableError) Is(target error) bool { return target == ErrNoChallenge }
+
+// Supported is what this client answers, for messages.
+const Supported = "MD5, MD5-sess, SHA-256 or SHA-256-sess with qop=auth"
+
 // From picks the first Digest challenge with a supported algorithm and qop
 // from WWW-Authenticate values.
 func From(values []string) (Challenge, error) {
@@ -55,7 +74,7 @@ func From(values []string) (Challenge, error) {
 	if len(why) == 0 {
 		return Challenge{}, ErrNoChallenge
 	}
-	return Challenge{}, fmt.Errorf("%w: %s", ErrNoChallenge, strings.Join(why, "; "))
+	return Challenge{}, &UnanswerableError{Reasons: why}
 }
 
 func challengeFrom(c SchemeChallenge) (Challenge, error) {
@@ -82,7 +101,7 @@ func challengeFrom(c SchemeChallenge) (Challenge, error) {
 			}
 		}
 		if d.QOP == "" {
-			return d, fmt.Errorf("Digest qop %q offers no \"auth\"", clip(q))
+			return d, fmt.Errorf("qop %q offers no \"auth\" (auth-int is not implemented; camrig answers %s)", clip(q), Supported)
 		}
 	}
 	return d, nil
@@ -95,7 +114,7 @@ func newDigestHash(alg string) (func() hash.Hash, error) {
 	case "SHA-256", "SHA-256-SESS":
 		return sha256.New, nil
 	}
-	return nil, fmt.Errorf("unsupported Digest algorithm %q", clip(alg))
+	return nil, fmt.Errorf("algorithm %q is not implemented (camrig answers %s)", clip(alg), Supported)
 }
 
 func hexHash(h func() hash.Hash, parts ...string) string {

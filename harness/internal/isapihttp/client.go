@@ -263,10 +263,15 @@ func (c *Client) do(ctx context.Context, call string, req Request) (*Response, e
 		}
 		if resp.HTTP == http.StatusUnauthorized && req.Auth {
 			// Learn keeps the fresh challenge for the next call either way.
-			if d, err := c.digest.Learn(hresp.Header.Values("WWW-Authenticate")); err == nil {
-				if attempt == 0 && (!sentAuth || d.Stale) {
-					continue
-				}
+			d, err := c.digest.Learn(hresp.Header.Values("WWW-Authenticate"))
+			var unanswerable *digest.UnanswerableError
+			switch {
+			case errors.As(err, &unanswerable):
+				// Not "credentials refused": the device asked in a form
+				// this client cannot answer, so none were sent for it.
+				return nil, &ChallengeError{Peer: c.cfg.Peer, Call: call, Sent: sentAuth, Err: err}
+			case err == nil && attempt == 0 && (!sentAuth || d.Stale):
+				continue
 			}
 		}
 		return resp, nil

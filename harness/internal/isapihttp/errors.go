@@ -113,3 +113,25 @@ func (e *LockedError) Error() string {
 // Is makes errors.Is(err, ErrLocked) and errors.Is(err, ErrUnauthorized)
 // hold: a locked login is also a refused one.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked || target == ErrUnauthorized }
+
+// ChallengeError is a 401 whose Digest challenge this client cannot answer
+// (an algorithm it does not implement, qop=auth-int only). It is not a
+// refusal of the credentials and does not match ErrUnauthorized: Sent says
+// whether any were sent at all (with an earlier challenge). Err is the
+// *digest.UnanswerableError saying what cannot be met.
+type ChallengeError struct {
+	Peer string
+	Call string
+	Sent bool
+	Err  error
+}
+
+func (e *ChallengeError) Error() string {
+	s := fmt.Sprintf("%s: %s: %v", e.Peer, e.Call, e.Err)
+	if !e.Sent {
+		return s + "; no credentials were sent"
+	}
+	return s + "; the credentials sent with the previous challenge were not answered again"
+}
+
+func (e *ChallengeError) Unwrap() error { return e.Err }

@@ -188,7 +188,9 @@ func (d *httpDevice) attempt(ctx context.Context, op, target string) (*httpReply
 		if resp.StatusCode == http.StatusUnauthorized && d.auth != nil && leg == 0 {
 			again, err := d.auth.challenged(resp)
 			if err != nil {
-				return &httpReply{status: resp.StatusCode, body: body, authNote: err.Error()}, nil
+				// Not a refusal of the credentials: none were sent in
+				// reply to a challenge this client cannot answer.
+				return &httpReply{status: resp.StatusCode, body: body, authNote: err.Error() + "; no credentials were sent in reply"}, nil
 			}
 			if again {
 				continue
