@@ -9,10 +9,8 @@ import (
 	"github.com/camrig/camrig/harness/procedure"
 )
 
-func init() { suites = append(suites, bootSpecs) }
-
 func bootSpecs(t *target) {
-	It("boots after power-on", Label("boot"), func(ctx SpecContext) {
+	It("boots after power-on", Label("boot"), SpecTimeout(budget(t, 1)), func(ctx SpecContext) {
 		DeferCleanup(func(ctx SpecContext) {
 			Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed(), "leaving %s powered off", t.name)
 		})

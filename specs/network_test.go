@@ -14,8 +14,6 @@ import (
 	"github.com/camrig/camrig/harness/secret"
 )
 
-func init() { suites = append(suites, networkSpecs) }
-
 // pollEvery is how often Eventually asks a unit's API. The unit's answer is
 // the event; an HTTP request has no push, so it is polled.
 const pollEvery = 10 * time.Millisecond
@@ -58,34 +56,44 @@ func bootedAndActive(ctx context.Context, t *target) {
 	ensureActive(ctx, t)
 }
 
+// keepsSettingsThrough boots and activates the unit, writes a setting,
+// runs event and requires the setting to be there afterwards.
+func keepsSettingsThrough(ctx context.Context, t *target, event string, run func(context.Context) error) {
+	bootedAndActive(ctx, t)
+	name := fmt.Sprintf("camrig-%s-%d", t.name, time.Now().UnixNano()%1e6)
+	Expect(t.Camera.SetDeviceName(ctx, name)).To(Succeed())
+	Expect(run(ctx)).To(Succeed(), event)
+	apiState(ctx, t)
+	info, err := t.Camera.DeviceInfo(ctx)
+	Expect(err).NotTo(HaveOccurred(), "after %s", event)
+	Expect(info.DeviceName).To(Equal(name), "deviceName after %s", event)
+}
+
 func networkSpecs(t *target) {
 	if t.cfg.API == nil || t.profile.API.Kind == "none" {
 		return
 	}
 	h := t.profile.Holds
 
-	It("keeps its settings through a reboot hold and a power outage", Label("api", "settings"), func(ctx SpecContext) {
-		bootedAndActive(ctx, t)
-		name := fmt.Sprintf("camrig-%s-%d", t.name, time.Now().UnixNano()%1e6)
-		Expect(t.Camera.SetDeviceName(ctx, name)).To(Succeed())
-		keeps := func(after string) {
-			apiState(ctx, t)
-			info, err := t.Camera.DeviceInfo(ctx)
-			Expect(err).NotTo(HaveOccurred(), "after %s", after)
-			Expect(info.DeviceName).To(Equal(name), "deviceName after %s", after)
-		}
-		if h.Reboot != nil {
-			_, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
-			Expect(err).NotTo(HaveOccurred())
-			keeps("a reboot hold")
-		}
-		_, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
-		Expect(err).NotTo(HaveOccurred())
-		keeps("a power outage")
+	// One spec per event, each only where the unit has it: a name never
+	// claims a step that did not run.
+	if h.Reboot != nil {
+		It("keeps its settings through a reboot hold", Label("api", "settings"), SpecTimeout(budget(t, 5, h.Reboot.Max)), func(ctx SpecContext) {
+			keepsSettingsThrough(ctx, t, "a reboot hold", func(ctx context.Context) error {
+				_, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
+				return err
+			})
+		})
+	}
+	It("keeps its settings through a power outage", Label("api", "settings"), SpecTimeout(budget(t, 5)), func(ctx SpecContext) {
+		keepsSettingsThrough(ctx, t, "a power outage", func(ctx context.Context) error {
+			_, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
+			return err
+		})
 	})
 
 	if h.Factory != nil {
-		It("comes back uninitialized after a factory-reset hold", Label("api", "reset", "destroys-config"), func(ctx SpecContext) {
+		It("comes back uninitialized after a factory-reset hold", Label("api", "reset", "destroys-config"), SpecTimeout(budget(t, 8, h.Factory.Max)), func(ctx SpecContext) {
 			bootedAndActive(ctx, t)
 			Expect(t.Camera.SetDeviceName(ctx, "camrig-before-reset")).To(Succeed())
 			_, err := procedure.FactoryReset(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
@@ -108,7 +116,7 @@ func networkSpecs(t *target) {
 	}
 
 	if t.profile.NVRSync {
-		It("syncs with the NVR it is plugged into", Label("api", "nvr"), func(ctx SpecContext) {
+		It("syncs with the NVR it is plugged into", Label("api", "nvr"), SpecTimeout(budget(t, 4)), func(ctx SpecContext) {
 			if !nvrTakesOver(t) {
 				Skip(t.name + " is not on an NVR port of this rig")
 			}
@@ -142,7 +150,7 @@ func networkSpecs(t *target) {
 	}
 
 	if lo := t.profile.Lockout; lo.Attempts > 0 {
-		It(fmt.Sprintf("locks out guessed passwords after %d failures", lo.Attempts), Label("api", "lockout", "slow"), func(ctx SpecContext) {
+		It(fmt.Sprintf("locks out guessed passwords after %d failures", lo.Attempts), Label("api", "lockout", "slow"), SpecTimeout(budget(t, 4, lo.Duration)), func(ctx SpecContext) {
 			bootedAndActive(ctx, t)
 			wrong, err := camera.New(camera.Config{Name: t.name + " (wrong password)", URL: t.Config.API.URL,
 				User: t.Config.API.User, Password: secret.Literal("Wr0ng-guess-42"), Clock: t.Clock, Timeline: t.Timeline})

@@ -18,8 +18,6 @@ import (
 
 var soakFlag = flag.Int("soak", 3, "power cuts at random moments per unit in the specs labelled soak")
 
-func init() { suites = append(suites, outageSpecs) }
-
 // phaseText says where a phase's cut lands, as a spec name reads.
 var phaseText = map[procedure.OutagePhase]string{
 	procedure.PhaseBootloader:  "in the bootloader",

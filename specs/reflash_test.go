@@ -13,18 +13,14 @@ import (
 	"github.com/camrig/camrig/reports"
 )
 
-// Reflash comes first for the units whose only recovery is serial firmware,
-// so a unit that starts bricked is repaired before the other suites boot it.
-func init() { suites = append([]func(*target){reflashSpecs}, suites...) }
-
 func reflashSpecs(t *target) {
 	if t.profile.ResetButton {
 		return
 	}
-	It("recovers by serial firmware: bootloader, YMODEM, flash, boot", Label("reflash", "destroys-firmware"), func(ctx SpecContext) {
-		part, ok := t.profile.Flash.Partition(t.profile.Flash.Firmware)
+	part, ok := t.profile.Flash.Partition(t.profile.Flash.Firmware)
+	size := min(reflashImageSize, int(part.Size))
+	It("recovers by serial firmware: bootloader, YMODEM, flash, boot", Label("reflash", "destroys-firmware"), SpecTimeout(reflashTimeout(t, size)), func(ctx SpecContext) {
 		Expect(ok).To(BeTrue(), "the profile names no firmware partition")
-		size := min(48<<10, int(part.Size))
 		image := fwimage.Generate(t.profile.Model, "V2.0.0-camrig", size, 1)
 		res, err := procedure.Reflash(ctx, t.Procedure(), image, procedure.ReflashOptions{})
 		Expect(err).NotTo(HaveOccurred())
@@ -41,4 +37,21 @@ func reflashSpecs(t *target) {
 		AddReportEntry("reflash", fmt.Sprintf("wrote %d bytes (crc32 %08x) at %d baud in %v, %d attempt(s)",
 			res.Bytes, res.CRC, res.Baud, res.Took.Round(time.Millisecond), res.Attempts))
 	})
+}
+
+// reflashImageSize bounds the image the spec writes: the whole path
+// (bootloader, YMODEM, CRC, erase, write, read-back, boot) at a size the
+// UART carries in seconds.
+const reflashImageSize = 48 << 10
+
+// reflashTimeout: boots around the reflash and the API's answers within
+// boot deadlines (scaled), and the image over the UART at its configured
+// rate, 10 bits a byte, twice (a resend), which no timescale shortens.
+func reflashTimeout(t *target, size int) time.Duration {
+	baud := t.cfg.Console.Baud
+	if baud <= 0 {
+		baud = 115200
+	}
+	transfer := time.Duration(float64(2*10*size) / float64(baud) * float64(time.Second))
+	return budget(t, 5) + transfer
 }

@@ -39,6 +39,10 @@ var _ = ReportAfterSuite("camrig report", func(r Report) {
 		if detail == "" {
 			detail = s.LeafNodeText
 		}
+		if s.State == types.SpecStateSkipped && strings.TrimSpace(s.Failure.Message) != "" {
+			// A skip says why: the check it names did not run.
+			detail = s.LeafNodeText + ": " + reports.Sentence(s.Failure.Message)
+		}
 		if s.State.Is(types.SpecStateFailureStates) {
 			detail = s.LeafNodeText + ": " + reports.Sentence(s.Failure.Message)
 			failed = append(failed, unit+": "+s.LeafNodeText)

@@ -10,35 +10,33 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/profile"
 )
-
-func init() { suites = append(suites, resetSpecs) }
 
 // resetSpecs are the vendor reset procedures, each where the model has it.
 func resetSpecs(t *target) {
 	h := t.profile.Holds
 	if h.Reboot != nil {
-		It("reboots without a factory reset after a reboot hold", Label("reset"), func(ctx SpecContext) {
+		It("reboots without a factory reset after a reboot hold", Label("reset"), SpecTimeout(budget(t, 2, h.Reboot.Max)), func(ctx SpecContext) {
 			r, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(r.Press.Measured).To(BeNumerically(">=", t.Scale.Of(h.Reboot.Min)))
 			AddReportEntry("hold", holdLine(t, r))
+			expectHoldInside(t, r, *h.Reboot, "reboot")
 		})
 	}
 	if h.Factory != nil {
-		It("factory-resets after the vendor's factory hold", Label("reset", "destroys-config"), func(ctx SpecContext) {
+		It("factory-resets after the vendor's factory hold", Label("reset", "destroys-config"), SpecTimeout(budget(t, 2, h.Factory.Max)), func(ctx SpecContext) {
 			r, err := procedure.FactoryReset(ctx, t.Procedure(), procedure.ResetOptions{})
 			Expect(err).NotTo(HaveOccurred())
-			Expect(r.Press.Measured).To(BeNumerically(">=", t.Scale.Of(h.Factory.Min)),
-				"the hold must reach the profile's minimum")
+			AddReportEntry("hold", holdLine(t, r))
+			expectHoldInside(t, r, *h.Factory, "factory")
 			if h.ReleaseOnLED && t.LED != nil {
 				Expect(r.LEDEdge.At).NotTo(BeZero(), "released when the status LED started flashing")
 			}
-			AddReportEntry("hold", holdLine(t, r))
 		})
 	}
 	if h.PowerOn != nil {
-		It("factory-resets when held through power-on", Label("reset", "destroys-config"), func(ctx SpecContext) {
+		It("factory-resets when held through power-on", Label("reset", "destroys-config"), SpecTimeout(budget(t, 2, 2*h.PowerOn.Hold)), func(ctx SpecContext) {
 			_, err := procedure.PowerOnHold(ctx, t.Procedure())
 			Expect(err).NotTo(HaveOccurred())
 		})
@@ -56,7 +54,7 @@ func resetSpecs(t *target) {
 	// A factory reset is recognised by the console marker and by the
 	// unit's state: a unit that wipes its config silently at boot prints
 	// nothing, but comes back inactive without its settings.
-	It("comes back from a power outage without a factory reset", Label("outage"), func(ctx SpecContext) {
+	It("comes back from a power outage without a factory reset", Label("outage"), SpecTimeout(budget(t, 5)), func(ctx SpecContext) {
 		mark := bootAndMark(ctx, t)
 		o, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
 		Expect(err).NotTo(HaveOccurred())
@@ -101,6 +99,22 @@ const quietPressAttempts = 3
 func quietPressTimeout(t *target) time.Duration {
 	p := t.profile
 	return quietPressAttempts*theRig.Timescale.Of(p.Boot.OffTime+4*p.Boot.Deadline+p.Holds.Factory.Min) + time.Minute
+}
+
+// holdTolerance is the slack allowed around a profile window when judging a
+// measured hold: a relay board's round trip, whatever the timescale (the
+// procedures allow the same).
+const holdTolerance = 5 * time.Millisecond
+
+// expectHoldInside requires the hold the unit saw to lie inside the
+// profile's window, both ends: a hold past the maximum is a different
+// procedure on some models.
+func expectHoldInside(t *target, r procedure.Reset, w profile.Window, which string) {
+	lo, hi := t.Scale.Of(w.Min)-holdTolerance, t.Scale.Of(w.Max)+holdTolerance
+	Expect(r.Press.Measured).To(BeNumerically(">=", lo),
+		"the %s hold (%v) must reach the profile's minimum %v x timescale", which, r.Press.Measured, w.Min)
+	Expect(r.Press.Measured).To(BeNumerically("<=", hi),
+		"the %s hold (%v) must not pass the profile's maximum %v x timescale", which, r.Press.Measured, w.Max)
 }
 
 func holdLine(t *target, r procedure.Reset) string {

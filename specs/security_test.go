@@ -14,8 +14,6 @@ import (
 	"github.com/camrig/camrig/harness/secret"
 )
 
-func init() { suites = append(suites, securitySpecs) }
-
 // weakPasswords each break one activation rule (8-16 characters, two
 // character classes, not the user name); the unit must refuse each itself.
 var weakPasswords = map[string]string{

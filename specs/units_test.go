@@ -1,6 +1,8 @@
 package specs_test
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 
 	"github.com/camrig/camrig/harness/bench"
@@ -23,9 +25,40 @@ type target struct {
 // Procedure is the opened unit as the procedures take it.
 func (t *target) Procedure() *procedure.Unit { return bench.Procedure(t.Unit) }
 
-// suites contribute their specs for one unit. Each file adds itself in an
-// init function; the order here is the order specs run on a unit.
-var suites []func(t *target)
+// suites are every suite a unit's container holds, in the order they run
+// on it (one list, written here: a new suite is added here, not by an init
+// function). Reflash comes first for the units whose only recovery is
+// serial firmware, so a unit that starts bricked is repaired before the
+// others boot it. Each suite adds the specs the unit's profile and binding
+// have the procedure for.
+var suites = []func(t *target){
+	reflashSpecs,
+	bootSpecs,
+	networkSpecs,
+	outageSpecs,
+	resetSpecs,
+	securitySpecs,
+}
+
+// unscaledSlack is the real time a spec spends beyond its profile's
+// durations: API and board round trips, the UART at its real baud rate,
+// process scheduling on a loaded host. The rig's timescale does not shrink
+// it.
+const unscaledSlack = 30 * time.Second
+
+// budget is a spec's SpecTimeout, from the unit's profile: boots cold boots
+// (each the profile's off time and boot deadline; an API or NVR answer
+// awaited within a boot deadline counts as one) and the holds given, scaled
+// by the rig's timescale, plus unscaledSlack. A spec that overruns it ends
+// with the unit left safe and the reason in the report.
+func budget(t *target, boots int, holds ...time.Duration) time.Duration {
+	p := t.profile
+	d := time.Duration(boots) * (p.Boot.OffTime + p.Boot.Deadline)
+	for _, h := range holds {
+		d += h
+	}
+	return theRig.Timescale.Of(d) + unscaledSlack
+}
 
 // One Ordered container per unit: the unit is leased and opened once, its
 // specs run one after another in one process (a unit does one thing at a
