@@ -81,16 +81,27 @@ func (c *Console) readCursor(p []byte) (int, <-chan struct{}) {
 // with its own position: it does not move the cursor, so it can feed a
 // gbytes.BufferReader while Expect works. Read blocks until bytes arrive
 // and returns io.EOF once the console is closed and everything was read.
-// It waits through disconnections.
+// It waits through disconnections, and where the port was lost it hands
+// out the transcript's line marking the gap (see Gap) before the bytes
+// that came after it.
 func (c *Console) Reader() io.Reader {
 	c.expMu.Lock()
 	defer c.expMu.Unlock()
-	return &streamReader{c: c, off: c.cursor}
+	r := &streamReader{c: c, off: c.cursor, last: '\n'}
+	for _, g := range c.tr.Gaps() {
+		if g.Offset <= r.off {
+			r.gaps++ // before where this reader starts
+		}
+	}
+	return r
 }
 
 type streamReader struct {
-	c   *Console
-	off int64
+	c    *Console
+	off  int64
+	gaps int    // gaps handed out (or passed) so far
+	mark []byte // the rest of a gap's line still to hand out
+	last byte   // the last stream byte handed out
 }
 
 func (r *streamReader) Read(p []byte) (int, error) {
@@ -98,28 +109,49 @@ func (r *streamReader) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	for {
+		if len(r.mark) > 0 {
+			n := copy(p, r.mark)
+			r.mark = r.mark[n:]
+			return n, nil
+		}
 		ch := r.c.tr.Changed()
-		n, err := r.c.tr.ReadAt(p, r.off)
+		closed := r.c.ctx.Err() != nil
+		q := p
+		if gaps := r.c.tr.Gaps(); r.gaps < len(gaps) {
+			g := gaps[r.gaps]
+			if g.Offset == r.off && (r.c.tr.Len() > r.off || closed) {
+				// Bytes came after the gap (so the port is back), or none
+				// ever will: say where the stream was cut.
+				r.gaps++
+				r.mark = []byte(gapLine(g) + "\n")
+				if r.last != '\n' {
+					r.mark = append([]byte("\n"), r.mark...)
+				}
+				r.last = '\n'
+				continue
+			}
+			if g.Offset > r.off && g.Offset-r.off < int64(len(q)) {
+				q = q[:g.Offset-r.off]
+			}
+		}
+		n, err := r.c.tr.ReadAt(q, r.off)
 		r.off += int64(n)
 		if n > 0 {
+			r.last = q[n-1]
 			return n, nil
 		}
 		if err != nil && err != io.EOF {
 			return 0, fmt.Errorf("console %s: %w", r.c.name, err)
 		}
+		if closed {
+			if gaps := r.c.tr.Gaps(); r.gaps < len(gaps) && gaps[r.gaps].Offset == r.off {
+				continue // the gap at the very end, then EOF
+			}
+			return 0, io.EOF
+		}
 		select {
 		case <-ch:
 		case <-r.c.ctx.Done():
-			// Closed: hand out what is left, then EOF.
-			n, err := r.c.tr.ReadAt(p, r.off)
-			r.off += int64(n)
-			if n > 0 {
-				return n, nil
-			}
-			if err == io.EOF {
-				return 0, io.EOF
-			}
-			return 0, fmt.Errorf("console %s: %w", r.c.name, err)
 		}
 	}
 }

@@ -124,6 +124,7 @@ func TestReplugMarksTheGapAndNoMatchStraddlesIt(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := ctxFor(t, "replug")
+	rd := c.Reader()
 	ch := c.Transcript().Changed()
 	pair.Master.Write([]byte("app: rea"))
 	for c.Transcript().Len() < int64(len("app: rea")) {
@@ -166,6 +167,19 @@ func TestReplugMarksTheGapAndNoMatchStraddlesIt(t *testing.T) {
 	lines := strings.Split(timed.String(), "\n")
 	if len(lines) < 3 || !strings.HasSuffix(lines[0], " app: rea") || !strings.Contains(lines[1], " [camrig: console disconnected ") || !strings.HasSuffix(lines[2], " dy") {
 		t.Fatalf("timed transcript:\n%s", timed.String())
+	}
+	// The reader camrig console streams from shows the gap too.
+	var streamed []byte
+	buf := make([]byte, 64)
+	for !strings.HasSuffix(string(streamed), "app: ready\r\n") {
+		n, err := rd.Read(buf)
+		if err != nil {
+			t.Fatalf("reader after %q: %v", streamed, err)
+		}
+		streamed = append(streamed, buf[:n]...)
+	}
+	if got := string(streamed); !strings.HasPrefix(got, "app: rea\n[camrig: console disconnected ") || !strings.HasSuffix(got, "meanwhile is lost]\ndy\r\nU-Boot 2016.11\r\napp: ready\r\n") {
+		t.Fatalf("streamed %q", got)
 	}
 	var from strings.Builder
 	if _, err := c.Transcript().WriteFrom(&from, int64(len("app: rea"))); err != nil || !strings.HasPrefix(from.String(), "\n[camrig: console disconnected ") {
