@@ -10,7 +10,7 @@ PROCS ?= $(shell n=$$($(GO) run ./harness/cmd/camrig rig units --rig $(RIG) 2>/d
 # Ginkgo label filter for `make run` (`make gate` runs every label).
 LABELS ?= !slow && !soak && !random-cut
 # Debian packages the tests talk to as real peers.
-DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium
+DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium etcd-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps run gate test vet fmt-check tidy-check cross-build lint bench fuzz clean sim
@@ -75,7 +75,7 @@ tidy-check:
 ## The tests make their own state directories and rigs: a developer's
 ## CAMRIG_* settings (for a running `camrig sim`, say) must not reach them.
 test: deps lint
-	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION $(GO) test -race -timeout 12m ./...
+	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION CAMRIG_REQUIRE_ETCD=1 $(GO) test -race -timeout 12m ./...
 	@cat reports/out/defects.txt
 
 ## bench: the performance figures; each benchmark runs BENCHCOUNT times
