@@ -316,7 +316,11 @@ func (r *reflash) write(ctx context.Context) error {
 			return r.fail(StepErase, err)
 		}
 		done = r.step(StepWrite, fmt.Sprintf("%#x <- %#x, %d bytes", pl.FlashAddr, pl.LoadAddr, pl.Size))
-		err = r.sess.CopyToFlash(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size)
+		if r.u.Profile.Flash.Program == "words" {
+			err = r.sess.ProgramWords(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size)
+		} else {
+			err = r.sess.CopyToFlash(ctx, pl.LoadAddr, pl.FlashAddr, pl.Size)
+		}
 		done()
 		if err != nil {
 			return r.fail(StepWrite, err)

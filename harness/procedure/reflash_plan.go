@@ -78,10 +78,14 @@ func PlanReflash(p *profile.Profile, size int, opts ReflashOptions) (*ReflashPla
 	case "cfi-nor":
 		pl.FlashAddr = opts.FlashBase + off
 		pl.VerifyAddr = 0 // memory mapped: verified in place
+		program := fmt.Sprintf("cp.b %#x %#x %#x", pl.LoadAddr, pl.FlashAddr, n)
+		if f.Program == "words" {
+			program = fmt.Sprintf("program %#x..%#x word by word (hush loop: setexpr, mw.l CFI word program)", pl.FlashAddr, pl.FlashAddr+n)
+		}
 		pl.Commands = []string{
 			fmt.Sprintf("protect off %#x +%#x", pl.FlashAddr, pl.EraseLen),
 			fmt.Sprintf("erase %#x +%#x", pl.FlashAddr, pl.EraseLen),
-			fmt.Sprintf("cp.b %#x %#x %#x", pl.LoadAddr, pl.FlashAddr, n),
+			program,
 			fmt.Sprintf("crc32 %#x %#x", pl.FlashAddr, n),
 		}
 	case "spi-nand", "nand":

@@ -229,8 +229,11 @@ func TestPlanReflashCommands(t *testing.T) {
 		{"spi-nor", []string{"sf probe 0", "sf erase 0x40000 0x10000", "sf write 0x80000000 0x40000 0x1000", "sf read 0x80100000 0x40000 0x1000", "crc32 0x80100000 0x1000"}},
 		{"cfi-nor", []string{"protect off 0x40000 +0x10000", "erase 0x40000 +0x10000", "cp.b 0x80000000 0x40000 0x1000", "crc32 0x40000 0x1000"}},
 		{"mmc", []string{"mmc write 0x80000000 0x200 0x8", "mmc read 0x80100000 0x200 0x8", "crc32 0x80100000 0x1000"}},
+		{"spi-nand", []string{"nand erase 0x40000 0xc0000", "nand write 0x80000000 0x40000 0x1000", "nand read 0x80100000 0x40000 0x1000", "crc32 0x80100000 0x1000"}},
 	} {
-		pl, err := procedure.PlanReflash(fakeProfile(tc.kind), 4096, procedure.ReflashOptions{})
+		prof := fakeProfile(tc.kind)
+		prof.Flash.PageSize = 2048
+		pl, err := procedure.PlanReflash(prof, 4096, procedure.ReflashOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -157,6 +157,14 @@ type Flash struct {
 	Image Image `yaml:"image"`
 	// PageSize is the NAND page (spi-nand, nand).
 	PageSize notation.ByteSize `yaml:"page_size"`
+	// Program is how a cfi-nor reflash programs the flash: "buffer"
+	// (default: cp.b, U-Boot's buffered CFI write) or "words": word by
+	// word, the Intel CFI program command and the data written with mw.l
+	// from a hush loop (setexpr, itest), for a flash whose buffered write
+	// is broken (QEMU 7.2's pflash takes only the first 4 KiB of each
+	// sector). Words assumes a 32-bit bus of two x16 Intel-command-set
+	// chips, as QEMU's virt board has.
+	Program string `yaml:"program"`
 	// ErasePart makes a NAND reflash erase with `nand erase.part NAME`
 	// (the bootloader knows the partition from mtdparts) instead of
 	// `nand erase OFFSET SIZE`.

@@ -99,6 +99,8 @@ func TestValidationErrorsNameLine(t *testing.T) {
 		{"unknown arch", "image: {format: camrig}", "image: {format: uimage, arch: z80}", "flash.image.arch \"z80\""},
 		{"nand without page", "kind: spi-nor", "kind: spi-nand", "flash.page_size"},
 		{"erase_part on nor", "kind: spi-nor", "kind: spi-nor\n  erase_part: true", "flash.erase_part"},
+		{"words on spi-nor", "kind: spi-nor", "kind: spi-nor\n  program: words", "flash.program: words is for cfi-nor"},
+		{"bad program", "kind: spi-nor", "kind: spi-nor\n  program: fast", "flash.program \"fast\""},
 		{"bad framing", "prompt: ", "framing: bash\n  prompt: ", "bootloader.framing \"bash\""},
 		{"bad line clear", "prompt: ", "line_clear: \"x\"\n  prompt: ", "bootloader.line_clear"},
 		{"disable unknown failure marker", "deadline: 90s", "deadline: 90s\n  failure_markers: {disable: [kernel-oops]}", "no default marker \"kernel-oops\""},

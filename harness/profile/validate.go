@@ -85,6 +85,9 @@ func (p *Profile) validate() []problem {
 		bad(fmt.Sprintf("lockout.scope %q: want account or ip", p.Lockout.Scope), "lockout", "scope")
 	}
 	out = append(out, p.Flash.validate()...)
+	if p.Flash.Program == "words" && bl.Framing == "simple" {
+		bad("flash.program: words runs a hush loop; bootloader.framing simple has no hush", "flash", "program")
+	}
 	switch p.API.Kind {
 	case "", "isapi", "none":
 	default:
@@ -112,6 +115,15 @@ func (f Flash) validate() []problem {
 	}
 	if f.IsNAND() && (f.PageSize == 0 || f.EraseSize%f.PageSize != 0) {
 		bad("flash.page_size must be positive and divide flash.erase_size on NAND", "page_size")
+	}
+	switch f.Program {
+	case "", "buffer":
+	case "words":
+		if f.Kind != "cfi-nor" {
+			bad("flash.program: words is for cfi-nor flash", "program")
+		}
+	default:
+		bad(fmt.Sprintf("flash.program %q: want buffer or words", f.Program), "program")
 	}
 	if f.ErasePart && !f.IsNAND() {
 		bad("flash.erase_part is for NAND (nand erase.part)", "erase_part")

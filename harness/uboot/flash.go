@@ -267,3 +267,31 @@ func (s *Session) Reset(ctx context.Context) error {
 	s.mark("reset", "")
 	return nil
 }
+
+// Intel CFI commands on a 32-bit bus of two x16 chips (each half of the
+// word goes to one chip): word program, and back to read-array mode.
+const (
+	cfiWordProgram = 0x00400040
+	cfiReadArray   = 0x00ff00ff
+	// wordLoopTime bounds the hush loop per 16 KiB: under QEMU's TCG it
+	// programs 256 KiB in about 45 s.
+	wordLoopTime = 20 * time.Second
+)
+
+// ProgramWords programs n bytes (rounded up to whole 32-bit words) from RAM
+// at src into memory-mapped CFI NOR at dst without the buffered write:
+// one hush loop reads each word (setexpr.l v *$a), sends the word-program
+// command and the word with mw.l, then puts the flash back in read-array
+// mode. For flash emulations whose buffered write is broken; the flash
+// must be unprotected and erased, and the read-back CRC checks the result
+// (the loop cannot see a program error).
+func (s *Session) ProgramWords(ctx context.Context, src, dst, n uint64) error {
+	if n == 0 || src%4 != 0 || dst%4 != 0 {
+		return &CommandError{Cmd: "program words", RC: -1, Err: fmt.Errorf("want a non-empty, word-aligned range (src %#x, dst %#x, %d bytes)", src, dst, n)}
+	}
+	end := src + (n+3)/4*4
+	cmd := fmt.Sprintf("setexpr a %#x; setexpr d %#x; while itest $a < %#x; do setexpr.l v *$a; mw.l $d %#08x; mw.l $d $v; setexpr a $a + 4; setexpr d $d + 4; done; mw.l %#x %#08x",
+		src, dst, end, cfiWordProgram, dst, cfiReadArray)
+	_, err := s.RunFor(ctx, s.allowance(n, wordLoopTime, 16<<10), cmd)
+	return err
+}
