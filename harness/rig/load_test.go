@@ -253,6 +253,7 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong type", []edit{{"timescale: 1", "timescale: fast"}}, 2, `"timescale"`, "want a number"},
 		{"timescale rounds a duration below a microsecond", []edit{{"timescale: 1", "timescale: 0.0000001"}}, 2, "timescale",
 			"under 1µs: want a timescale of at least"},
+		{"wrong type inside {...} names its key", []edit{{"channel: 3, max_hold: 45s", "channel: three, max_hold: 45s"}}, 22, `key "channel"`, "want a whole number"},
 		{"wrong type nvr_port", []edit{{"nvr_port: 2", "nvr_port: two"}}, 24, `"nvr_port"`, "whole number"},
 		{"duplicate unit", []edit{{"- name: cam2", "- name: cam1"}}, 18, "units[1].name", "duplicate unit name \"cam1\" (first at line 10)"},
 		{"bad unit name", []edit{{"- name: cam2", "- name: ../cam2"}}, 18, "units[1].name", "unit name"},

@@ -77,7 +77,7 @@ func Decode(body []byte, root string, out any) (string, error) {
 			}
 		case xml.Comment, xml.ProcInst:
 		default:
-			return "", fmt.Errorf("unexpected %T before the root element", tok)
+			return "", errors.New("unexpected XML token before the root element")
 		}
 	}
 	for {

@@ -47,7 +47,8 @@ const MaxSize = 1 << 20
 var (
 	lineRe    = regexp.MustCompile(`^line (\d+): (.*)$`)
 	unknownRe = regexp.MustCompile(`^field (\S+) not found in type `)
-	typeRe    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+	// The quoted value is absent for a mapping or a list.
+	typeRe = regexp.MustCompile("^cannot unmarshal !!(\\w+)(?: `(.*)`)? into (\\S+)$")
 )
 
 // Decode parses data (named file in errors) into out strictly. It also
@@ -86,6 +87,7 @@ func translate(file string, root *yaml.Node, err error) error {
 		msgs = []string{strings.TrimPrefix(err.Error(), "yaml: ")}
 	}
 	var out Errors
+	named := map[*yaml.Node]bool{} // keys already blamed: two bad values alike on one line are two keys
 	for _, m := range msgs {
 		e := &Error{File: file, Msg: m}
 		if sm := lineRe.FindStringSubmatch(m); sm != nil {
@@ -98,7 +100,9 @@ func translate(file string, root *yaml.Node, err error) error {
 			// The value itself is not echoed: it may be a password typed
 			// under the wrong key.
 			e.Msg = fmt.Sprintf("got a %s, want %s", yamlKind(sm[1]), friendlyType(sm[3]))
-			if k := keyAtLine(root, e.Line); k != "" {
+			// On a flow line ({port: x, channel: two}) the key is the one
+			// whose value is the one yaml quotes, not the line's first.
+			if k := keyWithValue(root, e.Line, sm[1], sm[2], named); k != "" {
 				e.Msg = fmt.Sprintf("key %q: %s", k, e.Msg)
 			}
 		} else if k := keyAtLine(root, e.Line); k != "" && e.Line > 0 && !strings.Contains(e.Msg, k) {
@@ -172,6 +176,49 @@ func Line(root *yaml.Node, path ...string) int {
 		}
 	}
 	return line
+}
+
+// keyWithValue finds the mapping key on line whose value is the one a yaml
+// type error quotes: tag is its kind (str, int, map...), quoted its text as
+// yaml shows it (cut to 7 bytes and "..." when longer than 10). It falls
+// back to the first key on the line.
+func keyWithValue(n *yaml.Node, line int, tag, quoted string, named map[*yaml.Node]bool) string {
+	prefix, cut := strings.CutSuffix(quoted, "...")
+	var found string
+	var walk func(n *yaml.Node) bool
+	walk = func(n *yaml.Node) bool {
+		if n == nil {
+			return false
+		}
+		// Innermost first: a mapping value that is wrong sits inside
+		// the mapping that holds it, on the same line.
+		for _, c := range n.Content {
+			if walk(c) {
+				return true
+			}
+		}
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				v := n.Content[i+1]
+				if v.Line != line || strings.TrimPrefix(v.ShortTag(), "!!") != tag {
+					continue
+				}
+				if named[n.Content[i]] {
+					continue
+				}
+				if v.Kind != yaml.ScalarNode || v.Value == quoted || (cut && strings.HasPrefix(v.Value, prefix)) {
+					named[n.Content[i]] = true
+					found = n.Content[i].Value
+					return true
+				}
+			}
+		}
+		return false
+	}
+	if walk(n) {
+		return found
+	}
+	return keyAtLine(n, line)
 }
 
 // keyAtLine finds the mapping key whose value sits on line, so a type error

@@ -79,3 +79,43 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+type binding struct {
+	Bind struct {
+		Driver  string        `yaml:"driver"`
+		Port    string        `yaml:"port"`
+		Channel int           `yaml:"channel"`
+		Baud    int           `yaml:"baud"`
+		Timeout time.Duration `yaml:"timeout"`
+		Pins    []string      `yaml:"pins"`
+	} `yaml:"bind"`
+}
+
+// On a {...} line the type error names the key whose value is wrong, not
+// the first key of the line; two wrong values alike are two keys. No Go
+// type name reaches the message.
+func TestTypeErrorInFlowMappingNamesTheKey(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"bind: {driver: numato, port: /dev/x, channel: two, baud: 9600}\n", `f.yaml:1: key "channel": got a string, want a whole number`},
+		{"bind: {driver: numato, baud: fast}\n", `f.yaml:1: key "baud": got a string, want a whole number`},
+		{"bind: {driver: numato, port: /dev/ttyACM0, timeout: a-very-long-wrong-value}\n", `f.yaml:1: key "timeout":`},
+		{"bind: {driver: numato, pins: {a: 1}}\n", `f.yaml:1: key "pins": got a mapping, want a list`},
+		{"bind: {channel: x, baud: x}\n", "key \"channel\"|key \"baud\""},
+	} {
+		var d binding
+		_, err := strictyaml.Decode("f.yaml", []byte(c.in), &d)
+		if err == nil {
+			t.Fatalf("%q decoded", c.in)
+		}
+		for _, w := range strings.Split(c.want, "|") {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%q: err = %v, want %q", c.in, err, w)
+			}
+		}
+		for _, goName := range []string{"int", "time.Duration", "[]string", "struct", "main.", "strictyaml_test"} {
+			if strings.Contains(strings.ReplaceAll(err.Error(), "key \"", ""), " "+goName) {
+				t.Errorf("%q: a Go type name (%s) in: %v", c.in, goName, err)
+			}
+		}
+	}
+}

@@ -294,7 +294,7 @@ func integerReply(pkt *gosnmp.SnmpPacket, oid string) (int, error) {
 	case gosnmp.Integer:
 		n, ok := v.Value.(int)
 		if !ok {
-			return 0, fmt.Errorf("INTEGER value of Go type %T", v.Value)
+			return 0, fmt.Errorf("INTEGER varbind whose value the SNMP decoder could not read as a number")
 		}
 		return n, nil
 	}
