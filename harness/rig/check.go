@@ -4,7 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"net/url"
 	"os"
+	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -323,29 +327,69 @@ func checkAcrossUnits(p *problems, units []fileUnit) {
 			if b.cfg == nil {
 				continue
 			}
-			if id := switchID(b.cfg.Config); id != "" {
-				claim("switch "+id, at(base, b.key), fmt.Sprintf("%s (unit %s %s)", id, u.Name, b.key))
+			if key, shown := switchID(b.cfg.Config); key != "" {
+				claim("switch "+key, at(base, b.key), fmt.Sprintf("%s (unit %s %s)", shown, u.Name, b.key))
 			}
 		}
 		if u.LED != nil && u.LED.Pin != "" {
+			key := fmt.Sprintf("%s#%s", canonicalPort(u.LED.Port), u.LED.Pin)
 			id := fmt.Sprintf("%s:%s#%s", u.LED.Driver, u.LED.Port, u.LED.Pin)
-			claim("led "+id, at(base, "led"), fmt.Sprintf("input %s (unit %s led)", id, u.Name))
+			claim("led "+key, at(base, "led"), fmt.Sprintf("input %s (unit %s led)", id, u.Name))
 		}
 	}
 }
 
-// switchID names the physical line a binding drives, or "" when the
-// binding has no comparable identity (exec commands).
-func switchID(c power.Config) string {
+// switchID names the physical line a binding drives (key, the same for
+// every spelling of one device) and how the binding wrote it (shown, never
+// with credentials), or "" when the binding has no comparable identity
+// (exec commands). A board is its device, not its driver: two drivers on
+// one port and channel are one relay.
+func switchID(c power.Config) (key, shown string) {
 	switch {
 	case c.Driver == "" || c.Driver == "exec":
-		return ""
+		return "", ""
 	case c.Driver == "gpio":
-		return "gpio:" + c.Pin
+		return "gpio:" + c.Pin, "gpio:" + c.Pin
 	case c.URL != "":
-		return fmt.Sprintf("%s:%s#%d", c.Driver, c.URL, c.Channel)
+		u := canonicalURL(c.URL)
+		return fmt.Sprintf("%s#%d", u, c.Channel), fmt.Sprintf("%s:%s#%d", c.Driver, u, c.Channel)
 	case c.Port != "":
-		return fmt.Sprintf("%s:%s#%d", c.Driver, c.Port, c.Channel)
+		return fmt.Sprintf("%s#%d", canonicalPort(c.Port), c.Channel), fmt.Sprintf("%s:%s#%d", c.Driver, c.Port, c.Channel)
 	}
-	return ""
+	return "", ""
+}
+
+// canonicalPort is the device a serial port path names: cleaned
+// (/dev//ttyACM0), symlinks resolved (/dev/serial/by-id/..., a udev alias)
+// when the device is present. A network console address is left as is.
+func canonicalPort(port string) string {
+	if strings.Contains(port, "://") {
+		return port
+	}
+	clean := filepath.Clean(port)
+	if real, err := filepath.EvalSymlinks(clean); err == nil {
+		return real
+	}
+	return clean
+}
+
+// canonicalURL is the device a plug or switch URL names: scheme and host in
+// lower case, the scheme's default port dropped, trailing slashes and any
+// credentials, query or fragment left out (those are refused elsewhere).
+func canonicalURL(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return "(invalid URL)"
+	}
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	p := strings.TrimRight(path.Clean("/"+u.Path), "/")
+	return scheme + "://" + host + p
 }

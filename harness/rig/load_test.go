@@ -600,3 +600,69 @@ func TestLoadChecksBindingsAndOpensNothing(t *testing.T) {
 		t.Errorf("rig.Load opened %v", loadTestOpened)
 	}
 }
+
+// One relay channel reached through two spellings of its board (a doubled
+// slash, a symlink such as /dev/serial/by-id/..., ..) or one plug through
+// two spellings of its URL (case, a trailing slash, the default port) is
+// refused at load like two identical bindings; distinct channels and
+// distinct devices still load.
+func TestOneRelayUnderTwoSpellingsIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	tty := filepath.Join(dir, "ttyACM0")
+	if err := os.WriteFile(tty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	byID := filepath.Join(dir, "by-id")
+	os.Mkdir(byID, 0o755)
+	alias := filepath.Join(byID, "usb-Numato_Lab_8_Channel_USB_Relay_Module-if00")
+	if err := os.Symlink(tty, alias); err != nil {
+		t.Fatal(err)
+	}
+	serial := func(a, b string, chB int) []edit {
+		return []edit{
+			{"power: {driver: numato, port: /dev/ttyACM0, channel: 0}", "power: {driver: numato, port: " + a + ", channel: 0}"},
+			{"power: {driver: lcus, port: /dev/ttyUSB2, channel: 1}", fmt.Sprintf("power: {driver: numato, port: %s, channel: %d}", b, chB)},
+		}
+	}
+	plug := func(a, b string) []edit {
+		return []edit{
+			{"power: {driver: numato, port: /dev/ttyACM0, channel: 0}", "power: {driver: tasmota, url: \"" + a + "\", channel: 1}"},
+			{"power: {driver: lcus, port: /dev/ttyUSB2, channel: 1}", "power: {driver: tasmota, url: \"" + b + "\", channel: 1}"},
+		}
+	}
+	for _, tt := range []struct {
+		name  string
+		edits []edit
+		dup   bool
+	}{
+		{"doubled slash", serial("/dev/ttyACM7", "/dev//ttyACM7", 0), true},
+		{"dot-dot", serial("/dev/ttyACM7", "/dev/serial/../ttyACM7", 0), true},
+		{"by-id symlink", serial(tty, alias, 0), true},
+		{"by-id symlink, other channel", serial(tty, alias, 2), false},
+		{"other board", serial("/dev/ttyACM7", "/dev/ttyACM8", 0), false},
+		{"plug trailing slash", plug("http://127.0.0.1:18002", "http://127.0.0.1:18002/"), true},
+		{"plug scheme case, another host name", plug("http://127.0.0.1:18002", "HTTP://LOCALHOST:18002"), false},
+		{"plug host case", plug("http://plug-a.lab:18002", "http://PLUG-A.lab:18002/"), true},
+		{"plug default port", plug("http://plug-a.lab", "http://plug-a.lab:80"), true},
+		{"plug other host", plug("http://plug-a.lab", "http://plug-b.lab"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			text := base
+			for _, e := range tt.edits {
+				if !strings.Contains(text, e.old) {
+					t.Fatalf("edit %q does not apply", e.old)
+				}
+				text = strings.Replace(text, e.old, e.new, 1)
+			}
+			path := setup(t, text)
+			_, err := rig.Load(path)
+			if !tt.dup {
+				if err != nil && strings.Contains(err.Error(), "already wired") {
+					t.Fatalf("distinct lines refused: %v", err)
+				}
+				return
+			}
+			assertNamed(t, err, path, 21, "units[1].power", "is already wired as")
+		})
+	}
+}
