@@ -192,6 +192,29 @@ func TestReflashCFINOR(t *testing.T) {
 	}
 }
 
+// eMMC: mmc write of whole 512-byte blocks, mmc read back, CRC over the
+// image's bytes.
+func TestReflashEMMC(t *testing.T) {
+	img := image(3000) // not a whole number of blocks
+	r := newFakeRig(t, "mmc", img, uboottest.Config{})
+	res, err := procedure.Reflash(ctx(t), r.target, img, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Plan.FlashAddr != fwOffset/512 {
+		t.Errorf("plan %+v", res.Plan)
+	}
+	if !bytes.Equal(r.unit.Flash()[fwOffset:fwOffset+len(img)], img) {
+		t.Fatal("the eMMC does not hold the image")
+	}
+	order := strings.Join(r.unit.History(), " | ")
+	for _, pair := range [][2]string{{"crc32 0x80000000", "mmc write"}, {"mmc write", "mmc read"}, {"mmc read", "reset"}} {
+		if i, j := strings.Index(order, pair[0]), strings.Index(order, pair[1]); i < 0 || j < 0 || i > j {
+			t.Errorf("%q must run before %q: %s", pair[0], pair[1], order)
+		}
+	}
+}
+
 func TestReflashRefusesBeforeTouchingTheUnit(t *testing.T) {
 	for _, tc := range []struct {
 		name string

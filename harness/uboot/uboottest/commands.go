@@ -97,6 +97,8 @@ func (u *Unit) exec(args []string) int {
 		return u.cp(args[1:])
 	case "cmp.b":
 		return u.cmp(args[1:])
+	case "mmc":
+		return u.mmc(args[1:])
 	case "reset":
 		u.print("resetting ...\r\n")
 		u.powerOnLocked()
@@ -364,6 +366,38 @@ func (u *Unit) cmp(args []string) int {
 	u.print("Total of %d byte(s) were the same\r\n", i)
 	if i < len(a) {
 		return 1
+	}
+	return 0
+}
+
+// mmc is `mmc write|read addr blk cnt` on an eMMC whose user area is the
+// flash buffer, in 512-byte blocks, with U-Boot's replies.
+func (u *Unit) mmc(args []string) int {
+	if u.cfg.Flash != "mmc" || len(args) != 4 || (args[0] != "write" && args[0] != "read") {
+		u.print("Usage: mmc read|write addr blk# cnt\r\n")
+		return 1
+	}
+	v, ok := u.nums(args[1:], 3)
+	if !ok {
+		return 1
+	}
+	addr, blk, cnt := v[0], v[1], v[2]
+	u.print("\r\nMMC %s: dev # 0, block # %d, count %d ... ", args[0], blk, cnt)
+	if (blk+cnt)*512 > uint64(len(u.flash)) {
+		u.print("0 blocks %s: ERROR\r\n", map[string]string{"read": "read", "write": "written"}[args[0]])
+		return 1
+	}
+	ram := u.mem(addr, cnt*512)
+	if ram == nil {
+		return 1
+	}
+	dev := u.flash[blk*512 : (blk+cnt)*512]
+	if args[0] == "write" {
+		copy(dev, ram)
+		u.print("%d blocks written: OK\r\n", cnt)
+	} else {
+		copy(ram, dev)
+		u.print("%d blocks read: OK\r\n", cnt)
 	}
 	return 0
 }
