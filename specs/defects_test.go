@@ -78,6 +78,12 @@ var defectCases = []defectCase{
 		`NVR channel 2 must go offline while cam2 is powered off`},
 }
 
+// defectTimescale is the rig's timescale for these runs: three times the
+// shipped rig's, so a loaded machine (two cores, the whole of make test at
+// once) does not make a sound unit miss a scaled deadline, while a
+// lockout still lasts seconds, not minutes.
+const defectTimescale = 0.03
+
 // defectParallel is how many suites run at once: each is mostly waiting
 // (the rig's timescale makes boots short), but a unit's UART keeps a core
 // busy while it talks.
@@ -316,7 +322,7 @@ func runSuite(ctx context.Context, t *testing.T, on, defect, filter string) suit
 		return suiteRun{err: err}
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	rigPath := virtualtest.Relocate(t, filepath.Join("..", "rigs", "virtual.yaml"), dir, 0)
+	rigPath := virtualtest.Relocate(t, filepath.Join("..", "rigs", "virtual.yaml"), dir, defectTimescale)
 	if defect != "" {
 		virtualtest.SwitchDefects(t, rigPath, on, defect)
 	}
