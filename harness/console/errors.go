@@ -38,7 +38,11 @@ type ExpectError struct {
 	Port     string
 	Patterns []string
 	Tail     string // quoted, at most TailBytes bytes of the stream
-	Err      error
+	// Fresh is how many bytes arrived after the point the wait began at
+	// (its cursor): a tail that ends before it is what the unit said
+	// before the event waited after, not a reply.
+	Fresh int64
+	Err   error
 }
 
 // TailBytes is how much of the end of the stream an ExpectError shows.
@@ -50,8 +54,12 @@ func (e *ExpectError) Error() string {
 		what = strings.Join(e.Patterns, " or ")
 	}
 	tail := "nothing received yet"
-	if e.Tail != `""` {
-		tail = "last bytes received: " + e.Tail
+	switch {
+	case e.Tail == `""`:
+	case e.Fresh == 0:
+		tail = "nothing received since the wait began; last bytes before it: " + e.Tail
+	default:
+		tail = fmt.Sprintf("%d bytes received since the wait began; last bytes received: %s", e.Fresh, e.Tail)
 	}
 	return fmt.Sprintf("console %s: waiting for %s: %v; %s", e.Port, what, e.Err, tail)
 }

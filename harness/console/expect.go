@@ -160,7 +160,9 @@ func (c *Console) recordMatch(p Pattern, m Match) {
 }
 
 func (c *Console) expectErr(patterns []Pattern, err error) *ExpectError {
-	e := &ExpectError{Port: c.name, Err: err, Tail: c.tail()}
+	// expMu is held: the cursor is where this wait began (it moves only
+	// on a match).
+	e := &ExpectError{Port: c.name, Err: err, Tail: c.tail(), Fresh: max(c.tr.Len()-c.cursor, 0)}
 	for _, p := range patterns {
 		e.Patterns = append(e.Patterns, p.String())
 	}
