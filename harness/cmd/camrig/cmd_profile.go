@@ -168,8 +168,12 @@ func printProfile(w io.Writer, p *profile.Profile, scale clock.Scale) error {
 	}
 	row("api", fmt.Sprintf("%s, user %s, inactive status %d", p.API.Kind, p.API.User, p.API.NotActivatedStatus))
 	row("nvr sync", p.NVRSync)
-	row("flash", fmt.Sprintf("%s %s, %v, erase %v, load at %#x, firmware in %q",
-		p.Flash.Kind, p.Flash.Chip, p.Flash.Size, p.Flash.EraseSize, uint64(p.Flash.LoadAddr), p.Flash.Firmware))
+	if p.Flash.Kind == "" {
+		row("flash", "none described (never reflashed)")
+	} else {
+		row("flash", fmt.Sprintf("%s %s, %v, erase %v, load at %#x, firmware in %q, %s images",
+			p.Flash.Kind, p.Flash.Chip, p.Flash.Size, p.Flash.EraseSize, uint64(p.Flash.LoadAddr), p.Flash.Firmware, p.Flash.Image.Format))
+	}
 	for _, part := range p.Flash.Partitions {
 		row("flash: "+part.Name, fmt.Sprintf("%#x + %v", uint64(part.Offset), part.Size))
 	}
