@@ -68,7 +68,9 @@ func TestRegexDollarMatchesOnlyAtALineEndOrOnceQuiet(t *testing.T) {
 // its lookback.
 func TestCaretOnlyAtARealLineStart(t *testing.T) {
 	t.Run("after a long line", func(t *testing.T) {
-		long := strings.Repeat("x", 3*ReLookback) + "ready tail\r\n"
+		// Read in 100-byte pieces, the matcher resumes a lookback behind
+		// each piece's end: 9000-4096 lands right on the word.
+		long := strings.Repeat("x", 9000-ReLookback) + "ready mid-line " + strings.Repeat("y", 2*ReLookback) + "\r\n"
 		var chunks []string
 		for i := 0; i < len(long); i += 100 {
 			chunks = append(chunks, long[i:min(i+100, len(long))])
