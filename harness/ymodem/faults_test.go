@@ -106,3 +106,30 @@ func BenchmarkSingleFaultsIntoRB(b *testing.B) {
 	b.ReportMetric(float64(total)/float64(b.N*len(ymodemtest.SingleFaults)), "retx/fault")
 	b.ReportMetric(0, "ns/op")
 }
+
+// A refusal read as an ACK (NAK->ACK on a garbled block) cannot be repaired
+// by any YMODEM sender: it moves on while the receiver still wants the
+// block. The transfer must then fail with a *ymodem.Error, or (if the
+// receiver resyncs) complete byte-exact, never end "successfully" with
+// other bytes.
+func TestNakReadAsAckIntoRB(t *testing.T) {
+	p := startPeer(t, lrzsz(t, "rb"), "-b", "-q")
+	data := randomData(16<<10, 22)
+	line := &ymodemtest.FaultLine{Port: newFlushAwarePort(t, p.pair.Master), Fault: ymodemtest.NakToAck, Block: 5}
+	_, err := ymodem.New(line, ymodem.WithAckTimeout(2*time.Second), ymodem.WithRetries(3)).YModem(testCtx(t, time.Minute), ymodem.File{Name: "nak.bin", Data: data})
+	if !line.Played() {
+		t.Fatal("the fault was never played")
+	}
+	if err != nil {
+		var ye *ymodem.Error
+		if !errors.As(err, &ye) || ye.Stage == "" {
+			t.Fatalf("unclear error: %v", err)
+		}
+		t.Logf("failed clearly: %v", err)
+		return
+	}
+	p.wait(t, 10*time.Second)
+	if got := p.file(t, "nak.bin"); !bytes.Equal(got, data) {
+		t.Fatal("the sender reported success but rb holds other bytes")
+	}
+}

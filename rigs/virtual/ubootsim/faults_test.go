@@ -84,3 +84,32 @@ func TestLoadyUnderRandomCorruption(t *testing.T) {
 		})
 	}
 }
+
+// NAK->ACK into loady: U-Boot sees the next block out of sequence and
+// refuses it until the sender gives up; the sender's error names where.
+func TestLoadyNakReadAsAck(t *testing.T) {
+	tm := ubootsim.DefaultTiming()
+	tm.CharTimeout = 300 * time.Millisecond
+	r := newRig(t, w25q128, ubootsim.WithTiming(tm))
+	l := newLine(t, 115200)
+	data := randomBytes(16<<10, 78)
+	done := runOnLine(r, l, "loady")
+	port := &transcriptPort{Port: ymodem.FilePort(l.slave)}
+	line := &ymodemtest.FaultLine{Port: port, Fault: ymodemtest.NakToAck, Block: 5}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := ymodem.New(line, ymodem.WithAckTimeout(2*time.Second), ymodem.WithRetries(3)).YModem(ctx, ymodem.File{Name: "fw.bin", Data: data})
+	if !line.Played() {
+		t.Fatal("the fault was never played")
+	}
+	waitCmd(t, done)
+	if err == nil {
+		checkLoaded(t, r, string(port.seen)+string(l.readAll(50*time.Millisecond)), data)
+		return
+	}
+	var ye *ymodem.Error
+	if !errors.As(err, &ye) || ye.Stage == "" {
+		t.Fatalf("unclear error: %v", err)
+	}
+	t.Logf("failed clearly: %v", err)
+}
