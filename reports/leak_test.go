@@ -174,3 +174,45 @@ func TestNoPieceOfAnEchoedPasswordReachesAnErrorLogOrReport(t *testing.T) {
 	t.Logf("%d echoed replies; errors, %d bytes of log, %d timeline events and a %d-byte report hold no piece of the password",
 		checked, log.Len(), len(tl.Events()), len(page))
 }
+
+// Redact, the last line of defence before a report is written, removes the
+// rig's secrets in any form from every string the report holds: failure
+// messages, entries, captured output, and a timeline's details.
+func TestRedactRemovesSecretsFromEveryStringOfAReport(t *testing.T) {
+	pw := randomPassword()
+	forms := echoForms(pw)
+	var all []string
+	for _, f := range forms {
+		all = append(all, f)
+	}
+	tl := timeline.New("cam1")
+	tl.Mark(t0, timeline.Console, "match", "login ok with "+forms["raw"])
+	s := spec("activates", types.SpecStateFailed, entry(reports.EntryUnit, "cam1"), entry(reports.EntryTimeline, tl.Events()),
+		entry("note", "device said "+strings.Join(all, " / ")))
+	s.Failure = types.Failure{Message: "expected activation, device said: " + strings.Join(all, " | ")}
+	s.CapturedStdOutErr = "stdout " + forms["json"]
+	rep := report(s)
+	if leaked(render(t, rep), pw) == "" {
+		t.Fatal("precondition: the unredacted report shows the password")
+	}
+	red, err := reports.Redact(rep, secret.NewValueMatcher(pw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, r := range map[string]types.Report{"in-process": red, "json file": roundTrip(t, red)} {
+		page := render(t, r)
+		if p := leaked(page, pw); p != "" {
+			i := strings.Index(html.UnescapeString(page), p)
+			u := html.UnescapeString(page)
+			t.Fatalf("%s: the redacted report shows %q of the password (%q): ...%s...", name, p, pw, u[max(0, i-200):min(len(u), i+100)])
+		}
+		raw, _ := json.Marshal(r)
+		if p := leaked(string(raw), pw); p != "" {
+			i := strings.Index(string(raw), p[1:])
+			t.Fatalf("%s: the redacted report's JSON holds %q of the password %q: ...%s...", name, p, pw, string(raw)[max(0, i-300):min(len(raw), i+100)])
+		}
+		if !strings.Contains(r.SpecReports[0].Failure.Message, secret.Redacted) {
+			t.Fatalf("%s: failure message %q shows no redaction", name, r.SpecReports[0].Failure.Message)
+		}
+	}
+}

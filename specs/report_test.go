@@ -10,6 +10,7 @@ import (
 	"github.com/onsi/ginkgo/v2/types"
 	"github.com/onsi/gomega/format"
 
+	"github.com/camrig/camrig/harness/secret"
 	"github.com/camrig/camrig/reports"
 )
 
@@ -22,6 +23,13 @@ func init() { format.UseStringerRepresentation = true }
 // engineer reads first.
 var _ = ReportAfterSuite("camrig report", func(r Report) {
 	dir := outDir()
+	// Every credential of the rig, in any form, is gone before anything is
+	// written or printed (the evidence is redacted at its source too).
+	r, err := reports.Redact(r, secret.NewMatcher(theRig.Secrets()...))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "camrig: no report written: %v\n", err)
+		return
+	}
 	if err := reports.WriteDir(dir, []types.Report{r}); err != nil {
 		fmt.Fprintf(os.Stderr, "camrig: writing the HTML report: %v\n", err)
 	}

@@ -262,6 +262,7 @@ func runeForms(b []byte, p int, r rune) (ends []int, partial bool) {
 		add(entity(b, p, r))
 	case '\\':
 		add(backslashEscape(b, p, r))
+		add(entity(b, p, r)) // \u0026amp; -- an entity inside JSON
 	}
 	return ends, partial
 }
@@ -277,13 +278,14 @@ func merge(into, from []int) []int {
 
 // Escapes nest: a JSON value quoted again by Go or JSON doubles its
 // backslashes (\u0026 becomes \\u0026, \" becomes \\\"), an entity escaped
-// again starts &amp; (&amp;lt;), a query encoded twice starts %25 (%2526).
-// Each escape's lead-in is therefore matched in its single and its doubled
-// form; deeper nesting is not seen in practice.
+// again starts &amp; (&amp;lt;), a query encoded twice starts %25 (%2526),
+// and Go's JSON encoder writes an entity's & as \u0026 (\u0026amp;). Each
+// escape's lead-in is therefore matched in its single and its nested forms;
+// deeper nesting is not seen in practice.
 var (
-	backslashLeads = []string{`\`, `\\`}
-	ampLeads       = []string{"&", "&amp;"}
-	percentLeads   = []string{"%", "%25"}
+	backslashLeads = []string{`\`, `\\`, `\\\\`, `\\\\\\\\`}
+	ampLeads       = []string{"&", "&amp;", `\u0026`, `\\u0026`, `\\\\u0026`}
+	percentLeads   = []string{"%", "%25", `\u0025`, `\\u0025`}
 )
 
 // byteForms: c as itself, %HH (URL) or \xHH (Go, C).
@@ -398,27 +400,64 @@ func numericEntity(b []byte, p int, r rune) (end int, partial bool) {
 	return e + 1, false
 }
 
-var shortEscapes = map[rune]string{'"': `"`, '\\': `\`, '/': `/`, '\b': `b`, '\f': `f`, '\n': `n`, '\r': `r`, '\t': `t`, '\'': `'`}
+var shortEscapes = map[rune]byte{'"': '"', '\\': '\\', '/': '/', '\b': 'b', '\f': 'f', '\n': 'n', '\r': 'r', '\t': 't', '\'': '\''}
+
+// maxBackslashes bounds a run of backslashes read as one escape (a value
+// JSON-encoded four times over).
+const maxBackslashes = 15
+
+// shortEscape matches a short escape of r (\" \\ \n ...) nested d times
+// (a JSON string inside a JSON string...): each level doubles the
+// backslashes before it and escapes the backslash and quote it adds, so a
+// quote is 2^d-1 backslashes and ", a backslash 2^d backslashes, a letter
+// 2^(d-1) backslashes and the letter.
+func shortEscape(b []byte, p int, r rune) (ends []int, partial bool) {
+	c, ok := shortEscapes[r]
+	if !ok {
+		return nil, false
+	}
+	n := 0
+	for p+n < len(b) && b[p+n] == '\\' && n < maxBackslashes {
+		n++
+	}
+	if n == 0 {
+		return nil, false
+	}
+	if p+n >= len(b) {
+		partial = true
+	}
+	switch r {
+	case '\\':
+		for k := 2; k <= n; k *= 2 {
+			ends = append(ends, p+k)
+		}
+		return ends, partial
+	case '"':
+		for k := 1; k <= maxBackslashes; k = 2*k + 1 {
+			if n == k && p+n < len(b) && b[p+n] == c {
+				ends = append(ends, p+n+1)
+			}
+		}
+	default:
+		for k := 1; k <= maxBackslashes; k *= 2 {
+			if n == k && p+n < len(b) && b[p+n] == c {
+				ends = append(ends, p+n+1)
+			}
+		}
+	}
+	return ends, partial
+}
 
 // backslashEscape matches a JSON (or JavaScript, Go) escape of r: \uHHHH
-// (a surrogate pair beyond the BMP) or a short escape (\" \n ...), with a
-// single or doubled backslash.
+// (a surrogate pair beyond the BMP) or a short escape (\" \n ...), nested
+// up to four times.
 func backslashEscape(b []byte, p int, r rune) (ends []int, partial bool) {
+	ends, partial = shortEscape(b, p, r)
 	for _, lead := range backslashLeads {
 		e, part := literal(b, p, lead)
 		partial = partial || part
 		if e < 0 {
 			continue
-		}
-		if s, ok := shortEscapes[r]; ok {
-			alts := []string{s}
-			if lead != `\` {
-				// Quoted again: the escaped character is escaped too.
-				alts = append(alts, `\`+s)
-			}
-			e2, part := oneOf(b, e, alts...)
-			partial = partial || part
-			ends = merge(ends, e2)
 		}
 		if r > 0xFFFF {
 			hi, lo := 0xD800+((r-0x10000)>>10), 0xDC00+((r-0x10000)&0x3FF)

@@ -75,6 +75,32 @@ func TestMatcherRedactsEveryForm(t *testing.T) {
 	}
 }
 
+// A value JSON-encoded inside JSON inside JSON (a report entry's AsJSON in
+// a report file), Go-quoted JSON, or XML-escaped then JSON-encoded is still
+// one occurrence.
+func TestMatcherSeesNestedEscapes(t *testing.T) {
+	for range 20 {
+		pw := leakPassword()
+		m := NewValueMatcher(pw)
+		j1 := jsonString(pw)
+		q := strconv.Quote(j1)
+		nested := map[string]string{
+			"json in json":         jsonString(j1),
+			"json in json in json": jsonString(jsonString(j1)),
+			"go-quoted json":       q[1 : len(q)-1],
+			"xml in json":          jsonString(html.EscapeString(pw)),
+			"xml in json in json":  jsonString(jsonString(html.EscapeString(pw))),
+			"query in json":        jsonString(url.QueryEscape(pw)),
+		}
+		for name, f := range nested {
+			text := "a " + f + " b"
+			if got := string(m.Redact([]byte(text))); got != "a "+Redacted+" b" {
+				t.Fatalf("%s of %q (%q): got %q", name, pw, f, got)
+			}
+		}
+	}
+}
+
 func TestMatcherLeavesOtherTextAlone(t *testing.T) {
 	m := NewValueMatcher("s3cr&t")
 	for _, text := range []string{"", "s3cr", "s3cr&amp", "s3cr&amp;x", "%73%33cr", "plain & simple", `\u0073 3`, "&#115;3cr&#38"} {
