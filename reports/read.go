@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,7 +33,24 @@ func ReadJSON(r io.Reader) ([]types.Report, error) {
 	if json.Unmarshal(data, &one) == nil {
 		return []types.Report{one}, nil
 	}
-	return nil, fmt.Errorf("not a Ginkgo JSON report: %v", errMany)
+	return nil, fmt.Errorf("not a Ginkgo JSON report: %s", jsonProblem(errMany))
+}
+
+// jsonProblem says what is wrong with a JSON document in a reader's words:
+// encoding/json's own messages name Go types ("into Go value of type
+// []types.Report").
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ) && typ.Field != "":
+		return fmt.Sprintf("field %q holds a JSON %s of the wrong kind (byte %d)", typ.Field, typ.Value, typ.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("the document is a JSON %s, want a list of suite reports", typ.Value)
+	}
+	return "unreadable JSON"
 }
 
 // LoadJSON reads a Ginkgo JSON report file; errors name the file.

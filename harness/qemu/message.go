@@ -88,7 +88,8 @@ var errNotQMP = errors.New("not a QMP message")
 func decodeMessage(raw []byte) (message, error) {
 	var w wire
 	if err := json.Unmarshal(raw, &w); err != nil {
-		return message{}, fmt.Errorf("%w: %v: %s", errNotQMP, err, quoteShort(raw))
+		// encoding/json's message names Go types; say what was received.
+		return message{}, fmt.Errorf("%w: not a QMP JSON object: %s", errNotQMP, quoteShort(raw))
 	}
 	var m message
 	if len(w.ID) > 0 {
