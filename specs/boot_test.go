@@ -11,8 +11,12 @@ import (
 
 func bootSpecs(t *target) {
 	It("boots after power-on", Label("boot"), SpecTimeout(budget(t, 1)), func(ctx SpecContext) {
+		// A cold boot whatever state the unit is in: that is the spec.
+		// A unit that failed it is left powered off.
 		DeferCleanup(func(ctx SpecContext) {
-			Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed(), "leaving %s powered off", t.name)
+			if CurrentSpecReport().Failed() {
+				Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed(), "leaving %s powered off", t.name)
+			}
 		})
 		b, err := procedure.ColdBoot(ctx, t.Procedure())
 		Expect(err).NotTo(HaveOccurred())
@@ -20,5 +24,6 @@ func bootSpecs(t *target) {
 		AddReportEntry("boot", fmt.Sprintf("booted in %.2fs (%s profile time)",
 			b.Took.Seconds(), b.ProfileTime.Round(1e8)))
 		noteFirmware(ctx, t)
+		t.leavesUp()
 	})
 }

@@ -9,7 +9,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/camrig/camrig/harness/camera"
-	"github.com/camrig/camrig/harness/procedure"
 )
 
 // configMark is a setting written to a unit before an event and read back
@@ -34,12 +33,11 @@ func markConfig(ctx context.Context, t *target) *configMark {
 	return &configMark{t: t, name: name}
 }
 
-// bootAndMark cold-boots the unit, activates it and marks its config (nil
+// bootAndMark boots the unit (unless the spec before left it up), activates it and marks its config (nil
 // mark: the unit has no API).
 func bootAndMark(ctx context.Context, t *target) *configMark {
 	if !hasAPI(t) {
-		_, err := procedure.ColdBoot(ctx, t.Procedure())
-		Expect(err).NotTo(HaveOccurred())
+		bootUnlessUp(ctx, t)
 		return nil
 	}
 	bootedAndActive(ctx, t)

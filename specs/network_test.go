@@ -50,10 +50,21 @@ func ensureActive(ctx context.Context, t *target) {
 	Expect(t.Camera.Activate(ctx, t.Config.API.Password)).To(Succeed())
 }
 
+// bootedAndActive leaves the unit booted and activated: cold-booted, unless
+// the spec before left it booted (target.up), then activated if it is not.
 func bootedAndActive(ctx context.Context, t *target) {
+	bootUnlessUp(ctx, t)
+	ensureActive(ctx, t)
+}
+
+// bootUnlessUp cold-boots the unit unless the spec before left it booted.
+func bootUnlessUp(ctx context.Context, t *target) {
+	if t.tookUp() {
+		By(t.name + " is up from the spec before: no power cycle")
+		return
+	}
 	_, err := procedure.ColdBoot(ctx, t.Procedure())
 	Expect(err).NotTo(HaveOccurred())
-	ensureActive(ctx, t)
 }
 
 // keepsSettingsThrough boots and activates the unit, writes a setting,
@@ -67,6 +78,7 @@ func keepsSettingsThrough(ctx context.Context, t *target, event string, run func
 	info, err := t.Camera.DeviceInfo(ctx)
 	Expect(err).NotTo(HaveOccurred(), "after %s", event)
 	Expect(info.DeviceName).To(Equal(name), "deviceName after %s", event)
+	t.leavesUp()
 }
 
 func networkSpecs(t *target) {
@@ -112,6 +124,7 @@ func networkSpecs(t *target) {
 			info, err := t.Camera.DeviceInfo(ctx)
 			Expect(err).NotTo(HaveOccurred())
 			Expect(info.DeviceName).NotTo(Equal("camrig-before-reset"), "settings must be wiped")
+			t.leavesUp()
 		})
 	}
 
@@ -125,6 +138,7 @@ func networkSpecs(t *target) {
 				st, err := t.NVR.Port(ctx, t.NVRPort)
 				return st.Online && st.Detect == "connect", err
 			}).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).Should(BeTrue())
+			t.leavesUp()
 		})
 	}
 
@@ -177,6 +191,7 @@ func networkSpecs(t *target) {
 				return uc.OK, err
 			}).WithTimeout(t.Scale.Of(lo.Duration)+t.Scale.Of(t.profile.Boot.Deadline)).
 				WithPolling(t.Scale.Of(lo.Duration)/20).Should(BeTrue(), "the right password after the lockout")
+			t.leavesUp()
 		})
 	}
 }

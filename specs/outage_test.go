@@ -125,6 +125,7 @@ func cutAndRecover(ctx context.Context, t *target, phase procedure.OutagePhase, 
 		}).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).Should(BeTrue(),
 			"the NVR channel must come back online (%s)", moment)
 	}
+	t.leavesUp()
 }
 
 // deviceInfoAfterBoot waits for the API to answer after a boot, then reads

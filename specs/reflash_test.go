@@ -36,6 +36,7 @@ func reflashSpecs(t *target) {
 		}
 		AddReportEntry("reflash", fmt.Sprintf("wrote %d bytes (crc32 %08x) at %d baud in %v, %d attempt(s)",
 			res.Bytes, res.CRC, res.Baud, res.Took.Round(time.Millisecond), res.Attempts))
+		t.leavesUp()
 	})
 }
 

@@ -18,27 +18,30 @@ func resetSpecs(t *target) {
 	h := t.profile.Holds
 	if h.Reboot != nil {
 		It("reboots without a factory reset after a reboot hold", Label("reset"), SpecTimeout(budget(t, 2, h.Reboot.Max)), func(ctx SpecContext) {
-			r, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{})
+			r, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{Booted: t.tookUp()})
 			Expect(err).NotTo(HaveOccurred())
 			AddReportEntry("hold", holdLine(t, r))
 			expectHoldInside(t, r, *h.Reboot, "reboot")
+			t.leavesUp()
 		})
 	}
 	if h.Factory != nil {
 		It("factory-resets after the vendor's factory hold", Label("reset", "destroys-config"), SpecTimeout(budget(t, 2, h.Factory.Max)), func(ctx SpecContext) {
-			r, err := procedure.FactoryReset(ctx, t.Procedure(), procedure.ResetOptions{})
+			r, err := procedure.FactoryReset(ctx, t.Procedure(), procedure.ResetOptions{Booted: t.tookUp()})
 			Expect(err).NotTo(HaveOccurred())
 			AddReportEntry("hold", holdLine(t, r))
 			expectHoldInside(t, r, *h.Factory, "factory")
 			if h.ReleaseOnLED && t.LED != nil {
 				Expect(r.LEDEdge.At).NotTo(BeZero(), "released when the status LED started flashing")
 			}
+			t.leavesUp()
 		})
 	}
 	if h.PowerOn != nil {
 		It("factory-resets when held through power-on", Label("reset", "destroys-config"), SpecTimeout(budget(t, 2, 2*h.PowerOn.Hold)), func(ctx SpecContext) {
 			_, err := procedure.PowerOnHold(ctx, t.Procedure())
 			Expect(err).NotTo(HaveOccurred())
+			t.leavesUp()
 		})
 	}
 	if _, ok := h.ShortPress(); ok {
@@ -60,6 +63,7 @@ func resetSpecs(t *target) {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(o.After.Has("factory")).To(BeFalse(), "a power outage must not factory-reset the unit")
 		mark.kept(ctx, "a power outage")
+		t.leavesUp()
 	})
 }
 
@@ -85,6 +89,7 @@ func pressWithoutEffect(ctx context.Context, t *target, which string) {
 		mark.kept(ctx, which)
 		AddReportEntry("hold", fmt.Sprintf("%s: held %v (requested %v; %v profile time)", which, rec.Measured.Round(1e5),
 			rec.Requested, t.Scale.Unscale(rec.Measured).Round(1e7)))
+		t.leavesUp()
 		return
 	}
 }

@@ -44,7 +44,7 @@ func securitySpecs(t *target) {
 			u := t.Procedure()
 			var err error
 			if h.Factory != nil {
-				_, err = procedure.FactoryReset(ctx, u, procedure.ResetOptions{})
+				_, err = procedure.FactoryReset(ctx, u, procedure.ResetOptions{Booted: t.tookUp()})
 			} else {
 				_, err = procedure.PowerOnHold(ctx, u)
 			}
@@ -86,6 +86,7 @@ func securitySpecs(t *target) {
 			}
 			_, err = t.Camera.DeviceInfo(ctx)
 			Expect(err).NotTo(HaveOccurred(), "the new password must still work")
+			t.leavesUp()
 		})
 }
 

@@ -20,7 +20,28 @@ type target struct {
 	// only once BeforeAll opened it).
 	cfg rig.UnitConfig
 	*rig.Unit
+	// up: the spec before left the unit booted and passed, and nothing
+	// has touched the unit since. A spec that needs its unit booted takes
+	// it (tookUp) instead of power-cycling it again: on a real rig each
+	// boot saved is minutes of the gate. A spec that needs a cold boot
+	// says so (procedure.ColdBoot) and ignores it.
+	up bool
+	// leftUp is set by a spec that ends with its unit booted; it becomes
+	// up for the next spec only if this one passed.
+	leftUp bool
 }
+
+// tookUp reports whether the unit is known booted from the spec before,
+// once per spec: what the spec does next (a press, an outage) changes it.
+func (t *target) tookUp() bool {
+	up := t.up
+	t.up = false
+	return up
+}
+
+// leavesUp says this spec ends with the unit booted (call it last, after
+// the spec's checks): the next spec may use it as it is.
+func (t *target) leavesUp() { t.leftUp = true }
 
 // Procedure is the opened unit as the procedures take it.
 func (t *target) Procedure() *procedure.Unit { return bench.Procedure(t.Unit) }
@@ -76,6 +97,13 @@ var _ = Describe("Unit", func() {
 				// Each spec's transcript and timeline hold only what
 				// happened since it began.
 				DeferCleanup(func() { attachEvidence(t.Unit) })
+				// The unit is known booted only if the spec before
+				// said it left it so and passed.
+				t.leftUp = false
+				DeferCleanup(func() {
+					t.up = t.leftUp && !CurrentSpecReport().Failed()
+					t.leftUp = false
+				})
 			})
 			for _, s := range suites {
 				s(t)
