@@ -1,5 +1,3 @@
-//go:build linux
-
 package lab_test
 
 import (

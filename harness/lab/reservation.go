@@ -155,3 +155,9 @@ func (s *Store) Unreserve(ctx context.Context, name, token string) error {
 	s.cli.Revoke(rctx, cur.lease)
 	return nil
 }
+
+// NewReservation is the record of a reservation made for holder with
+// token, for a store other than etcd (a host's lock directory).
+func NewReservation(holder []byte, token string, until time.Time) Reservation {
+	return Reservation{Holder: holder, TokenHash: hashToken(token), Until: until}
+}

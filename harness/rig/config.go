@@ -1,9 +1,11 @@
 package rig
 
 import (
+	"sync"
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/lab"
 	"github.com/camrig/camrig/harness/led"
 	"github.com/camrig/camrig/harness/power"
 	"github.com/camrig/camrig/harness/profile"
@@ -23,7 +25,10 @@ type Rig struct {
 	// LockDir holds one lock file per unit (see Lease).
 	LockDir string
 	NVR     *NVRConfig
-	Units   []UnitConfig
+	// Lab, when set, is the etcd cluster the units are leased in (instead
+	// of lock files in LockDir).
+	Lab   *lab.Config
+	Units []UnitConfig
 	// File is the rig file's path as given to Load.
 	File string
 	// Clock paces LeaseAny's waits and stamps leases; nil means the wall
@@ -31,6 +36,9 @@ type Rig struct {
 	Clock clock.Clock
 
 	profiles map[string]*profile.Profile // by unit name
+
+	labMu    sync.Mutex
+	labStore *lab.Store
 }
 
 // UnitConfig is one unit's bindings.

@@ -21,6 +21,7 @@ type fileRig struct {
 	Profiles  string     `yaml:"profiles"`
 	LockDir   string     `yaml:"lock_dir"`
 	NVR       *fileNVR   `yaml:"nvr"`
+	Lab       *fileLab   `yaml:"lab"`
 	Units     []fileUnit `yaml:"units"`
 	// Sim is the simulator's section (rigs/virtual reads it, checks
 	// its keys and expands ${state_dir} in it): the harness accepts it

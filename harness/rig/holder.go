@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/user"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,6 +18,11 @@ type Holder struct {
 	Host    string    `json:"host"`
 	Since   time.Time `json:"since"`
 	Command string    `json:"command"`
+	// User is the login name of the holder's process.
+	User string `json:"user,omitempty"`
+	// RunID is the run the unit is held for (CAMRIG_RUN_ID, the suites'
+	// --run-id), so a shared nightly run's units are told apart.
+	RunID string `json:"run_id,omitempty"`
 }
 
 // maxCommand bounds the recorded command line; it is for humans.
@@ -24,7 +30,16 @@ const maxCommand = 256
 
 func currentHolder(now time.Time) Holder {
 	host, _ := os.Hostname()
-	return Holder{PID: os.Getpid(), Host: host, Since: now, Command: commandShape(os.Args)}
+	return Holder{PID: os.Getpid(), Host: host, Since: now, Command: commandShape(os.Args),
+		User: currentUser(), RunID: os.Getenv(RunIDEnv)}
+}
+
+// currentUser is the login name, "" when it cannot be told.
+func currentUser() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }
 
 // elided stands for every argument value left out of a recorded command.
@@ -118,6 +133,12 @@ func (h Holder) String() string {
 	if h.Command != "" {
 		fmt.Fprintf(&b, " (%s)", h.Command)
 	}
+	if h.User != "" {
+		fmt.Fprintf(&b, " of user %s", h.User)
+	}
+	if h.RunID != "" {
+		fmt.Fprintf(&b, " for run %s", h.RunID)
+	}
 	if !h.Since.IsZero() {
 		fmt.Fprintf(&b, " since %s", h.Since.Format(time.RFC3339))
 	}
@@ -140,5 +161,16 @@ func parseHolder(data []byte) (Holder, bool) {
 	// A lock file written by an older camrig (or by hand) may hold whole
 	// argument values: it is shaped again before anything prints it.
 	h.Command = commandShape(strings.Fields(h.Command))
+	// User and run id come from another process (or another host, through
+	// the lab's etcd): printed only when they look like a name.
+	if !recordNameRe.MatchString(h.User) {
+		h.User = ""
+	}
+	if !recordNameRe.MatchString(h.RunID) {
+		h.RunID = ""
+	}
 	return h, true
 }
+
+// recordNameRe is what a user name or run id in a holder record may be.
+var recordNameRe = regexp.MustCompile(`^[A-Za-z0-9._@:+-]{1,64}$`)

@@ -10,8 +10,11 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/camrig/camrig/harness/lab"
 )
 
 // ErrBusy is matched (errors.Is) by every "unit is leased" error.
@@ -22,15 +25,30 @@ type BusyError struct {
 	Rig, Unit string
 	// LockFile is the unit's lock file.
 	LockFile string
+	// Key is the unit's etcd key when the rig is leased in a lab (then
+	// LockFile is empty).
+	Key string
 	// Holder is nil when the lock file could not be read (the holder is
 	// writing it at this very moment, or it is not ours).
 	Holder *Holder
+	// ReservedUntil is set when the unit is reserved (Holder reserved it)
+	// rather than leased.
+	ReservedUntil time.Time
+
+	revision int64 // the lab's revision when found busy (waitLab)
 }
 
 func (e *BusyError) Error() string {
 	who := "another process"
 	if e.Holder != nil {
 		who = e.Holder.String()
+	}
+	if !e.ReservedUntil.IsZero() {
+		return fmt.Sprintf("unit %s of rig %s is reserved by %s until %s (a command given its token in %s may use it)",
+			e.Unit, e.Rig, who, e.ReservedUntil.Format(time.RFC3339), ReservationEnv)
+	}
+	if e.Key != "" {
+		return fmt.Sprintf("unit %s of rig %s is leased by %s (etcd key %s)", e.Unit, e.Rig, who, e.Key)
 	}
 	return fmt.Sprintf("unit %s of rig %s is leased by %s (lock file %s)", e.Unit, e.Rig, who, e.LockFile)
 }
@@ -64,6 +82,9 @@ type Lease struct {
 	// info is the write descriptor for the holder record. It is closed last
 	// on Release: that close is the event LeaseAny's waiters wake on.
 	info *os.File
+	// remote is the etcd lease when the rig is leased in a lab (then lock
+	// and info are nil and File is the etcd key).
+	remote *lab.Lease
 }
 
 // held is every lease this process holds, by lock file. flock alone would
@@ -85,17 +106,35 @@ func (r *Rig) Lease(unit string) (*Lease, error) {
 	if _, ok := r.Unit(unit); !ok {
 		return nil, fmt.Errorf("rig %s has no unit %q (units: %s)", r.Name, unit, strings.Join(r.UnitNames(), ", "))
 	}
-	if r.LockDir == "" {
+	if r.Lab == nil && r.LockDir == "" {
 		return nil, fmt.Errorf("rig %s: no lock directory", r.Name)
 	}
 	path := r.LockFile(unit)
+	if r.Lab != nil {
+		path = labHeldKey(r.Name, unit)
+	}
 	heldMu.Lock()
 	defer heldMu.Unlock()
 	if l, ok := held[path]; ok {
 		h := l.Holder
+		if r.Lab != nil {
+			return nil, &BusyError{Rig: r.Name, Unit: unit, Key: l.File, Holder: &h}
+		}
 		return nil, &BusyError{Rig: r.Name, Unit: unit, LockFile: path, Holder: &h}
 	}
-	l, err := r.acquire(unit, path)
+	acquire := func(unit, path string) (*Lease, error) {
+		// Reserved with another token: refused before taking the lock,
+		// naming who reserved it (reserveLocal itself holds the lock and
+		// replaces the file atomically).
+		if err := r.checkLocalReservation(unit); err != nil {
+			return nil, err
+		}
+		return r.acquire(unit, path)
+	}
+	if r.Lab != nil {
+		acquire = func(unit, _ string) (*Lease, error) { return r.leaseLab(unit) }
+	}
+	l, err := acquire(unit, path)
 	if err != nil {
 		return nil, err
 	}
@@ -197,6 +236,9 @@ func (l *Lease) madeSafe() {
 func (l *Lease) Release() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.remote != nil {
+		return l.releaseRemote()
+	}
 	if l.lock == nil {
 		return nil
 	}
@@ -253,6 +295,13 @@ func (r *Rig) LeaseAny(ctx context.Context, candidates ...string) (*Lease, error
 				return nil, err
 			}
 			busy = append(busy, err)
+		}
+		if r.Lab != nil {
+			if err := r.waitLab(ctx, busy); err != nil {
+				return nil, fmt.Errorf("no free unit among %s of rig %s: %w\n%w",
+					strings.Join(candidates, ", "), r.Name, err, errors.Join(busy...))
+			}
+			continue
 		}
 		if w == nil {
 			// Watch only once everything was busy, then try again before

@@ -36,6 +36,7 @@ func TestMain(m *testing.M) {
 // closes or the process is killed.
 func holdLease() int {
 	r := testRig(os.Getenv(helperDirEnv))
+	labHelper(r)
 	l, err := r.Lease(os.Getenv(helperUnitEnv))
 	if err != nil {
 		fmt.Println("error:", err)

@@ -66,6 +66,9 @@ func Parse(file string, data []byte) (*Rig, error) {
 	if f.NVR != nil {
 		r.NVR = checkNVR(p, f.NVR, f.Virtual)
 	}
+	if f.Lab != nil {
+		r.Lab = checkLab(p, f.Lab, f.Rig, f.Virtual)
+	}
 	if len(f.Units) == 0 {
 		p.add([]string{"units"}, "a rig needs at least one unit")
 	}

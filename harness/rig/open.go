@@ -47,7 +47,9 @@ type Unit struct {
 	NVR     *nvr.Client
 	NVRPort int
 
-	lease   *Lease
+	lease *Lease
+	// guard is set for a lab lease, which can be lost (leased.go).
+	guard   *leaseGuard
 	closers []func(ctx context.Context) error
 	// leavePowered makes Close leave the power as it is (LeavePowered).
 	leavePowered bool
@@ -155,12 +157,27 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 	if err := u.makeSafe(ctx, lease, deps); err != nil {
 		return nil, err
 	}
+	if err := lease.Err(); err != nil {
+		return nil, fmt.Errorf("unit %s: %w", name, err)
+	}
+	if lease.remote != nil {
+		u.guard = &leaseGuard{lease: lease}
+	}
+	// guarded is what the run drives: under a lab lease, a switch that
+	// refuses to leave its safe state once the lease is lost.
+	var rawPower, rawPress power.Switch
+	guarded := func(sw power.Switch, safe bool) power.Switch {
+		if u.guard == nil {
+			return sw
+		}
+		return u.guard.wrap(sw, safe)
+	}
 	if cfg.Power != nil && o.wants(PartPower) {
 		sw, err := power.Open(ctx, *cfg.Power, deps)
 		if err != nil {
 			return nil, fmt.Errorf("unit %s power: %w", name, err)
 		}
-		u.Power = sw
+		u.Power, rawPower = guarded(sw, cfg.Power.SafeOn), sw
 		// Off is the safe state of a unit's power unless the binding says
 		// otherwise. The safety registry restores it on SIGINT/SIGTERM or
 		// a panic; Close restores it on every other way out.
@@ -183,7 +200,8 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 			return nil, fmt.Errorf("unit %s press: %w", name, err)
 		}
 		// max_hold bounds holds in profile time, like the holds it limits.
-		sol, err := press.New(sw, press.Options{MaxHold: u.Scale.Of(cfg.Press.MaxHold), Clock: u.Clock,
+		rawPress = sw
+		sol, err := press.New(guarded(sw, false), press.Options{MaxHold: u.Scale.Of(cfg.Press.MaxHold), Clock: u.Clock,
 			Timeline: u.Timeline, Log: u.Log})
 		if err != nil {
 			closeSwitch(sw)
@@ -240,6 +258,10 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 		}
 		u.NVR, u.NVRPort = n, cfg.NVRPort
 		u.addCloser(func(context.Context) error { n.Close(); return nil })
+	}
+	if u.guard != nil {
+		// Last, so Close stops the watcher before closing the switches.
+		u.addCloser(u.watchLease(deps, rawPress, rawPower))
 	}
 	return u, nil
 }

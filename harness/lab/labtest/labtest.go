@@ -1,5 +1,3 @@
-//go:build linux
-
 // Package labtest starts Debian's etcd (package etcd-server, installed by
 // `make deps`) as a real cluster on loopback for tests: each member on its
 // own free ports, with its own data directory under t.TempDir(), stopped
@@ -110,7 +108,7 @@ func (c *Cluster) run(bin string, m *Member) {
 		"--heartbeat-interval", "50", "--election-timeout", "500",
 		"--logger", "zap", "--log-level", "warn")
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = dieWithParent()
 	if err := cmd.Start(); err != nil {
 		c.t.Fatalf("etcd %s: %v", m.Name, err)
 	}
