@@ -16,7 +16,8 @@ func init() {
 
 const imageAbout = `image build wraps a payload (kernel, rootfs, a vendor's blob) in camrig's
 firmware header for one model, so a profile with flash.image.format: camrig
-accepts it: camrig image build --model M --version V --payload F --out IMG.
+accepts it: camrig image build --model M --version V --payload F [--out IMG]
+(default: the payload's name with .img appended).
 image check prints what an image file is (camrig, uImage, FIT) and fails
 if its header or CRCs are bad.`
 
@@ -25,11 +26,11 @@ if its header or CRCs are bad.`
 const maxPayload = 256 << 20
 
 func runImage(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	f := newFlags("image build --model M --version V --payload F --out IMG | image check IMG", imageAbout, stderr)
+	f := newFlags("image build --model M --version V --payload F [--out IMG] | image check IMG", imageAbout, stderr)
 	model := f.String("model", "", "model the image is for (the profile's model)")
 	version := f.String("version", "", "firmware version string")
 	payload := f.String("payload", "", "payload file")
-	out := f.String("out", "", "image file to write")
+	out := f.String("out", "", "image file to write (default: PAYLOAD.img)")
 	pos, code, ok := f.parse(args)
 	if !ok {
 		return code
@@ -42,8 +43,11 @@ func runImage(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if len(pos) != 1 {
 			return f.usageErr("unexpected argument %q", pos[1])
 		}
-		if *model == "" || *payload == "" || *out == "" {
-			return f.usageErr("build needs --model, --payload and --out")
+		if *model == "" || *payload == "" {
+			return f.usageErr("build needs --model and --payload")
+		}
+		if *out == "" {
+			*out = *payload + ".img"
 		}
 		data, err := readBounded(*payload, maxPayload)
 		if err != nil {

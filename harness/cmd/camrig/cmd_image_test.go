@@ -26,6 +26,13 @@ func TestImageBuildAndCheck(t *testing.T) {
 	if err != nil || h.Model != "no-button" || h.Version != "V5.5.71" || h.PayloadLen != 6000 {
 		t.Fatalf("built %+v, %v", h, err)
 	}
+	// Without --out, next to the payload.
+	if code := runMain([]string{"image", "build", "--model", "m", "--version", "v", "--payload", payload}, &out, &errb); code != exitOK {
+		t.Fatalf("default --out: exit %d: %s", code, errb.String())
+	}
+	if b, err := os.ReadFile(payload + ".img"); err != nil || !bytes.HasPrefix(b, []byte("CAMRIGFW")) {
+		t.Fatalf("default --out: %v", err)
+	}
 	out.Reset()
 	if code := runMain([]string{"image", "check", img}, &out, &errb); code != exitOK || !strings.Contains(out.String(), "camrig image for no-button, version V5.5.71") {
 		t.Fatalf("check: exit %d, %q %q", code, out.String(), errb.String())
@@ -42,7 +49,7 @@ func TestImageBuildAndCheck(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"image", "build", "--model", "", "--payload", payload, "--out", img}, exitUsage, "needs --model"},
+		{[]string{"image", "build", "--model", "", "--payload", payload, "--out", img}, exitUsage, "needs --model and --payload"},
 		{[]string{"image", "build", "--model", "m\x01", "--payload", payload, "--out", img}, exitFailed, "printable ASCII"},
 		{[]string{"image", "build", "--model", "m", "--payload", payload + ".none", "--out", img}, exitFailed, "no such file"},
 		{[]string{"image", "frob"}, exitUsage, "unknown image command"},
