@@ -106,6 +106,9 @@ type Unit struct {
 
 	base     context.Context
 	shutdown context.CancelFunc
+	// booting counts boot goroutines: Close waits for them, so no boot
+	// writes the config store (or the UART) after the unit is closed.
+	booting sync.WaitGroup
 
 	// writeMu serialises config writes, so one write's Commit cannot hide
 	// another's interruption.
@@ -198,6 +201,7 @@ func (u *Unit) Close() error {
 	u.closed = true
 	u.mu.Unlock()
 	u.shutdown()
+	u.booting.Wait()
 	return nil
 }
 
@@ -386,7 +390,11 @@ func (u *Unit) startBootLocked(powerOn bool) {
 	u.ctx, u.cancel = ctx, cancel
 	u.setStateLocked(StateBootloader)
 	io := &bootIO{u: u, gen: u.gen, ctx: ctx, powerOn: powerOn}
-	go u.boot(ctx, io)
+	u.booting.Add(1)
+	go func() {
+		defer u.booting.Done()
+		u.boot(ctx, io)
+	}()
 }
 
 // restartLocked reboots a powered unit: line (if any) goes out first,
