@@ -1,9 +1,11 @@
 // Package uboot drives a bootloader (Das U-Boot and vendor forks of it)
-// over a unit's console: stop autoboot after power-on, run commands with
-// their exit status, load images over YMODEM, and program and verify flash
-// (SPI NOR through `sf`, memory-mapped CFI NOR through protect/erase/cp.b,
-// eMMC through `mmc`). Every reply the bootloader prints is parsed, and
-// every failure says what the unit said.
+// over a unit's console: stop autoboot after power-on and clear the line,
+// run commands framed for a hush shell (exit status from $?) or for one
+// without (success read from the output), load images over YMODEM, and
+// program and verify flash (SPI NOR through `sf`, memory-mapped CFI NOR
+// through protect/erase/cp.b or word by word, SPI and raw NAND through
+// `nand`, eMMC through `mmc`). Every reply the bootloader prints is
+// parsed, and every failure says what the unit said.
 package uboot
 
 import (
