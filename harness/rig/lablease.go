@@ -75,11 +75,7 @@ func (r *Rig) leaseLab(unit string) (*Lease, error) {
 		}
 		return nil, be
 	case errors.As(err, &reserved):
-		be := &BusyError{Rig: r.Name, Unit: unit, Key: store.Key(unit), ReservedUntil: reserved.Reservation.Until}
-		if h, ok := parseHolder(reserved.Reservation.Holder); ok {
-			be.Holder = &h
-		}
-		return nil, be
+		return nil, reservedBusy(r.Name, unit, store, err)
 	case err != nil:
 		return nil, fmt.Errorf("lease %s of rig %s: %w", unit, r.Name, err)
 	}
@@ -173,12 +169,7 @@ func (r *Rig) Reserve(ctx context.Context, unit string, d time.Duration) (string
 	}
 	h := currentHolder(r.clock().Now())
 	token, res, err := store.Reserve(ctx, unit, h.marshal(), d)
-	var reserved *lab.ReservedError
-	if errors.As(err, &reserved) {
-		be := &BusyError{Rig: r.Name, Unit: unit, Key: store.Key(unit), ReservedUntil: reserved.Reservation.Until}
-		if h, ok := parseHolder(reserved.Reservation.Holder); ok {
-			be.Holder = &h
-		}
+	if be := reservedBusy(r.Name, unit, store, err); be != nil {
 		return "", time.Time{}, be
 	}
 	if err != nil {
@@ -200,7 +191,25 @@ func (r *Rig) Unreserve(ctx context.Context, unit, token string) error {
 		return err
 	}
 	if err := store.Unreserve(ctx, unit, token); err != nil {
+		if be := reservedBusy(r.Name, unit, store, err); be != nil {
+			return be
+		}
 		return fmt.Errorf("rig %s: %w", r.Name, err)
 	}
 	return nil
+}
+
+// reservedBusy turns the lab's "reserved by someone else" into the
+// BusyError every caller knows, naming who reserved the unit (nil when err
+// is something else).
+func reservedBusy(rigName, unit string, store *lab.Store, err error) *BusyError {
+	var reserved *lab.ReservedError
+	if !errors.As(err, &reserved) {
+		return nil
+	}
+	be := &BusyError{Rig: rigName, Unit: unit, Key: store.Key(unit), ReservedUntil: reserved.Reservation.Until}
+	if h, ok := parseHolder(reserved.Reservation.Holder); ok {
+		be.Holder = &h
+	}
+	return be
 }
