@@ -137,7 +137,7 @@ func RebootHold(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 		return r, fmt.Errorf("%s: reboot hold: %w", u.Name, err)
 	}
 	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
-		return r, err
+		return r, fmt.Errorf("%s: no restart after the reboot hold: %w", u.Name, err)
 	}
 	if r.After.Has("factory") {
 		return r, fmt.Errorf("%s: a reboot hold of %v factory-reset the unit", u.Name, p.Longest)

@@ -1,6 +1,7 @@
 package isapisim_test
 
 import (
+	"fmt"
 	"net"
 	"sync"
 	"testing"
@@ -92,5 +93,23 @@ func TestDefectNeverServes(t *testing.T) {
 	u.PowerOff() // returns once the service has
 	if len(up) != 0 || u.Err() != nil {
 		t.Fatalf("listened %d times, error %v", len(up), u.Err())
+	}
+}
+
+// open_while_inactive and accepts_weak_password against the sound API on
+// an inactive unit.
+func TestInactiveDefects(t *testing.T) {
+	for i, on := range []bool{false, true} {
+		ip := fmt.Sprintf("127.0.0.%d", 38+i)
+		cam := simtest.NewCamera(t, "cam", ip, isapisim.Config{Model: "m",
+			Defects: isapisim.Defects{OpenWhileInactive: on, AcceptsWeakPassword: on}})
+		resp, _ := call(t, "GET", cam.URL+"/ISAPI/System/deviceInfo", nil)
+		if open := resp.StatusCode == 200; open != on {
+			t.Fatalf("defect %v: inactive deviceInfo without a login: HTTP %d", on, resp.StatusCode)
+		}
+		code, rs := activate(t, cam.URL, "abc", nulPad)
+		if accepted := code == 200; accepted != on {
+			t.Fatalf("defect %v: activation with a weak password: HTTP %d %+v", on, code, rs)
+		}
 	}
 }

@@ -124,6 +124,10 @@ func (u *unit) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !u.activated() {
+		if u.cfg.Defects.OpenWhileInactive && r.URL.Path == "/ISAPI/System/deviceInfo" {
+			u.handleDeviceInfo(w, r) // the defect: no activation, no login
+			return
+		}
 		u.notActivated(w, r)
 		return
 	}
@@ -234,7 +238,7 @@ func (u *unit) handleActivate(w http.ResponseWriter, r *http.Request) {
 		u.status(w, r, http.StatusBadRequest, 6, "badParameters", err.Error())
 		return
 	}
-	if problem := wire.PasswordProblem(u.cfg.User, password); problem != "" {
+	if problem := wire.PasswordProblem(u.cfg.User, password); problem != "" && !u.cfg.Defects.AcceptsWeakPassword {
 		u.status(w, r, http.StatusBadRequest, 6, "riskPassword", problem)
 		return
 	}

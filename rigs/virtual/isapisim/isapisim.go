@@ -94,6 +94,12 @@ type Defects struct {
 	// AcceptsPasswordWhileLocked: the right password gets in while the
 	// source is locked (userCheck still reports the lock).
 	AcceptsPasswordWhileLocked bool
+	// OpenWhileInactive: an inactive unit serves deviceInfo (read and
+	// write) to anyone, without activation or a login.
+	OpenWhileInactive bool
+	// AcceptsWeakPassword: activation takes a password that breaks the
+	// rules (too short, one character class, the user name in it).
+	AcceptsWeakPassword bool
 }
 
 // Server is one unit's API; Run is its device.Service.

@@ -15,6 +15,8 @@ type Defects struct {
 	// IgnoresFactoryHold: a hold inside a factory window (the button's or
 	// the power-on variant's) does nothing. The LED still signals it.
 	IgnoresFactoryHold bool
+	// IgnoresRebootHold: a hold inside the reboot window does nothing.
+	IgnoresRebootHold bool
 	// ShortPressFactoryResets: a press shorter than every window's minimum
 	// factory-resets the unit.
 	ShortPressFactoryResets bool
@@ -64,6 +66,8 @@ func (d Defects) verdict(p *Profile, scale func(time.Duration) time.Duration, he
 	switch {
 	case v == VerdictFactory && d.IgnoresFactoryHold:
 		return VerdictNone, "defect ignores_factory_hold: " + why
+	case v == VerdictReboot && d.IgnoresRebootHold:
+		return VerdictNone, "defect ignores_reboot_hold: " + why
 	case d.AnyHoldFactoryResets && v != VerdictFactory:
 		return VerdictFactory, "defect any_hold_factory_resets: " + why
 	case d.ShortPressFactoryResets && held < scale(shortestMin(p)):

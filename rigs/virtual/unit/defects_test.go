@@ -19,6 +19,7 @@ func TestDefectsHolds(t *testing.T) {
 		want    Verdict
 	}{
 		{"ignores the factory hold", "blink", Defects{IgnoresFactoryHold: true}, 35 * time.Second, VerdictFactory, VerdictNone},
+		{"ignores the reboot hold", "blink", Defects{IgnoresRebootHold: true}, 5 * time.Second, VerdictReboot, VerdictNone},
 		{"a short press factory-resets", "blink", Defects{ShortPressFactoryResets: true}, time.Second, VerdictNone, VerdictFactory},
 		{"a short press defect leaves a hold between windows alone", "blink", Defects{ShortPressFactoryResets: true}, 20 * time.Second, VerdictNone, VerdictNone},
 		{"any hold factory-resets: between windows", "blink", Defects{AnyHoldFactoryResets: true}, 20 * time.Second, VerdictNone, VerdictFactory},
@@ -48,6 +49,9 @@ func TestDefectsHolds(t *testing.T) {
 				if on && c.sound != c.want && !strings.Contains(holds[0].Why, "defect") {
 					t.Fatalf("why %q does not name the defect", holds[0].Why)
 				}
+				// A restart is done (its config writes too) before the
+				// test's directory goes.
+				h.waitState(t, StateUp)
 			})
 		}
 	}
@@ -89,10 +93,13 @@ func TestDefectsPowerLoss(t *testing.T) {
 			write(t, h)
 
 			// A restart is not a power loss: everything stays.
+			boots := h.BootCount()
 			h.Reboot("test")
-			h.waitState(t, StateBooting)
-			h.waitState(t, StateUp)
+			if h.BootCount() != boots+1 {
+				t.Fatal("Reboot did not restart the unit")
+			}
 			h.con.expect(t, "blink: app ready")
+			h.waitState(t, StateUp)
 			for k := range keys {
 				if !has(h, k) {
 					t.Fatalf("a restart lost %s", k)
@@ -192,6 +199,8 @@ func TestDefectLEDNeverFlashes(t *testing.T) {
 		if mode := h.LEDMode(); (mode == "blinking") == on {
 			t.Fatalf("defect %v: LED %s while the factory reset is armed", on, mode)
 		}
-		h.SetButton(false)
+		h.SetButton(false) // a factory reset: let it finish its writes
+		h.con.expect(t, "factory defaults restored")
+		h.waitState(t, StateUp)
 	}
 }
