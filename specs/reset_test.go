@@ -116,13 +116,13 @@ const holdTolerance = 5 * time.Millisecond
 // procedure on some models.
 func expectHoldInside(t *target, r procedure.Reset, w profile.Window, which string) {
 	lo, hi := t.Scale.Of(w.Min)-holdTolerance, t.Scale.Of(w.Max)+holdTolerance
-	Expect(r.Press.Measured).To(BeNumerically(">=", lo),
-		"the %s hold (%v) must reach the profile's minimum %v x timescale", which, r.Press.Measured, w.Min)
-	Expect(r.Press.Measured).To(BeNumerically("<=", hi),
-		"the %s hold (%v) must not pass the profile's maximum %v x timescale", which, r.Press.Measured, w.Max)
+	Expect(r.Press.Seen).To(BeNumerically(">=", lo),
+		"the %s hold the unit saw (%v) must reach the profile's minimum %v x timescale", which, r.Press.Seen, w.Min)
+	Expect(r.Press.Seen).To(BeNumerically("<=", hi),
+		"the %s hold the unit saw (%v) must not pass the profile's maximum %v x timescale", which, r.Press.Seen, w.Max)
 }
 
 func holdLine(t *target, r procedure.Reset) string {
-	return fmt.Sprintf("held %v (requested %v; %v profile time)", r.Press.Measured.Round(1e5),
-		r.Press.Requested, t.Scale.Unscale(r.Press.Measured).Round(1e7))
+	return fmt.Sprintf("held %v at the unit (requested %v; %v profile time; %v between the board's acknowledgements)",
+		r.Press.Seen.Round(1e5), r.Press.Requested, t.Scale.Unscale(r.Press.Seen).Round(1e7), r.Press.Measured.Round(1e5))
 }

@@ -7,11 +7,14 @@
 // harness/safety); and where the hardware has its own auto-off timer
 // (AutoOff) the press arms it, so even a killed process releases.
 //
-// The hold is measured from the driver's own acknowledgements: Record's
-// Start is when the board acknowledged "on", End when it acknowledged "off".
-// The wait between them is the requested hold less the "on" round trip, so
-// the acknowledged hold, and the hold the button actually sees, match the
-// request (see Press).
+// A hold is timed between the two commands' wire edges where the board
+// reports them (power.EdgeTiming: the serial relay boards), else between the
+// two requests: the "off" command goes on the wire the requested hold after
+// the "on" command did, so a shared board that is slow to answer (another
+// unit's transaction ahead in the queue) lengthens neither edge's delay
+// alone, and the button sees the hold asked for. Record keeps the request,
+// the hold the unit saw (Seen, between the wire edges) and the hold between
+// the board's acknowledgements (Measured).
 package press
 
 import (
@@ -19,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"time"
 
@@ -56,6 +58,11 @@ type Record struct {
 	Switch string
 	// Requested is the hold asked for (PressUntil: the maximum).
 	Requested time.Duration
+	// Seen is the hold the unit saw: from the "on" command going on the
+	// wire to the "off" command going on the wire (the board acts on each
+	// command the same time after it is sent). A board that does not
+	// report its wire edges gives Measured instead.
+	Seen time.Duration
 	// Measured is End - Start: acknowledged on to acknowledged off.
 	Measured time.Duration
 	// Start is when the board acknowledged "on"; End when it acknowledged
@@ -94,6 +101,11 @@ type Options struct {
 	// AutoOffGrace is added to the hold for a hardware auto-off backstop,
 	// so the device's timer never cuts a press short. Default 1s.
 	AutoOffGrace time.Duration
+	// ReleaseLead is how long before the release is due the solenoid asks
+	// a board that times its edges (power.EdgeTiming) for it: the board is
+	// taken then, and the "off" command waits there for its moment, so a
+	// busy board's queue cannot make it late. Default 10ms.
+	ReleaseLead time.Duration
 }
 
 // Solenoid presses through a power.Switch (a relay channel, a GPIO via the
@@ -125,6 +137,9 @@ func New(sw power.Switch, opts Options) (*Solenoid, error) {
 	if opts.AutoOffGrace <= 0 {
 		opts.AutoOffGrace = time.Second
 	}
+	if opts.ReleaseLead <= 0 {
+		opts.ReleaseLead = 10 * time.Millisecond
+	}
 	return &Solenoid{sw: sw, opts: opts}, nil
 }
 
@@ -133,13 +148,8 @@ func (s *Solenoid) String() string { return s.sw.String() }
 // MaxHold returns the longest hold the solenoid accepts.
 func (s *Solenoid) MaxHold() time.Duration { return s.opts.MaxHold }
 
-// Press holds the button for hold and releases it.
-//
-// The wait after the "on" acknowledgement is hold less the "on" round trip:
-// the "off" command then takes about one round trip to be acknowledged, so
-// the acknowledged hold (Measured) comes out at hold, and so does what the
-// button sees (it is pressed roughly half a round trip before the "on"
-// acknowledgement and released half a round trip before the "off" one).
+// Press holds the button for hold and releases it: the "off" command goes
+// on the wire hold after the "on" command did (see the package comment).
 //
 // If ctx ends during the hold the button is released at once and the error
 // says how long it was held. A failed release is reported as such and the
@@ -213,15 +223,20 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	holdCtx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	released := false
-	release := func() error {
+	var offEdge time.Time
+	// release switches off, not on the wire before notBefore (zero: at
+	// once).
+	release := func(notBefore time.Time) error {
 		rctx, cancel := clock.WithTimeout(context.WithoutCancel(ctx), clk, s.opts.ReleaseTimeout, "solenoid release")
 		defer cancel()
+		et := &power.EdgeTiming{NotBefore: notBefore}
 		offAt := clk.Now()
-		if err := s.sw.Set(rctx, false); err != nil {
+		if err := s.sw.Set(power.WithEdgeTiming(rctx, et), false); err != nil {
 			return err
 		}
 		rec.End = clk.Now()
 		rec.OffLatency = rec.End.Sub(offAt)
+		offEdge = et.Sent
 		released = true
 		return nil
 	}
@@ -231,7 +246,7 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	})
 	defer func() {
 		if !released {
-			if rerr := release(); rerr != nil {
+			if rerr := release(time.Time{}); rerr != nil {
 				s.opts.Log.Error("press: RELEASE FAILED; left registered for the safety registry", "switch", s.String(), "err", rerr)
 				tl.Mark(clk.Now(), timeline.Press, "release-failed", rerr.Error())
 				err = errors.Join(err, fmt.Errorf("press: RELEASE FAILED: %w", rerr))
@@ -242,11 +257,13 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	}()
 
 	onAt := clk.Now()
+	onTiming := &power.EdgeTiming{}
+	onCtx := power.WithEdgeTiming(holdCtx, onTiming)
 	if ao, ok := s.sw.(AutoOff); ok {
 		rec.AutoOff = hold + s.opts.AutoOffGrace
-		err = ao.Pulse(holdCtx, true, rec.AutoOff)
+		err = ao.Pulse(onCtx, true, rec.AutoOff)
 	} else {
-		err = s.sw.Set(holdCtx, true)
+		err = s.sw.Set(onCtx, true)
 	}
 	if err != nil {
 		// The board may have switched and lost the acknowledgement: the
@@ -257,19 +274,38 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	rec.Start = clk.Now()
 	rec.OnLatency = rec.Start.Sub(onAt)
 
-	wait := max(hold-rec.OnLatency, 0)
+	// The release is due hold after the "on" edge: its wire edge where the
+	// board reports it (the "off" command then waits on the board for its
+	// moment, asked for ReleaseLead early), else its request.
+	onEdge, timed := onTiming.Sent, !onTiming.Sent.IsZero()
+	if !timed {
+		onEdge = onAt
+	}
+	due := onEdge.Add(hold)
+	ask := due
+	if timed {
+		ask = due.Add(-s.opts.ReleaseLead)
+	}
 	var waitErr error
 	if until == nil {
-		waitErr = holdFor(holdCtx, clk, wait)
+		waitErr = clock.WaitUntilPrecise(holdCtx, clk, ask)
 	} else {
-		rec.Met, waitErr = s.waitUntil(holdCtx, wait, until)
+		rec.Met, waitErr = s.waitUntil(holdCtx, ask.Sub(clk.Now()), until)
 	}
-	if rerr := release(); rerr != nil {
+	notBefore := due
+	if waitErr != nil || rec.Met {
+		notBefore = time.Time{} // interrupted, or the condition came: at once
+	}
+	if rerr := release(notBefore); rerr != nil {
 		// The deferred release tries once more and reports if that fails
 		// too.
 		return rec, fmt.Errorf("press: release: %w", rerr)
 	}
 	rec.Measured = rec.End.Sub(rec.Start)
+	rec.Seen = rec.Measured
+	if timed && !offEdge.IsZero() {
+		rec.Seen = offEdge.Sub(onEdge)
+	}
 	s.record(rec, until != nil, waitErr)
 	switch {
 	case waitErr != nil:
@@ -318,6 +354,7 @@ func (s *Solenoid) record(rec Record, until bool, interrupted error) {
 	}
 	attrs := map[string]string{
 		"requested":   rec.Requested.String(),
+		"seen":        rec.Seen.String(),
 		"measured":    rec.Measured.String(),
 		"on_latency":  rec.OnLatency.String(),
 		"off_latency": rec.OffLatency.String(),
@@ -333,33 +370,5 @@ func (s *Solenoid) record(rec Record, until bool, interrupted error) {
 		attrs["interrupted_by"] = interrupted.Error()
 	}
 	s.opts.Timeline.Add(timeline.Event{At: rec.Start, Dur: rec.Measured, Source: timeline.Press, Kind: kind,
-		Detail: fmt.Sprintf("%s held %v (requested %v)", s, rec.Measured, rec.Requested), Attrs: attrs})
-}
-
-// spinWindow is the tail of a hold spent re-reading the clock instead of
-// waiting on a timer.
-const spinWindow = time.Millisecond
-
-// holdFor waits d on clk. With the real clock a Go timer can fire up to
-// about a millisecond late (the runtime's poller sleeps in whole
-// milliseconds), which alone would eat half of the 2 ms hold-accuracy
-// budget; so the last spinWindow of the hold re-reads the clock, yielding
-// the processor between reads: up to a millisecond of CPU per press, traded
-// for sub-millisecond holds. Any other clock (a fake in tests) is waited on
-// plainly.
-func holdFor(ctx context.Context, clk clock.Clock, d time.Duration) error {
-	if _, real := clk.(clock.Real); !real || d <= spinWindow {
-		return clock.Wait(ctx, clk, d)
-	}
-	deadline := clk.Now().Add(d)
-	if err := clock.Wait(ctx, clk, d-spinWindow); err != nil {
-		return err
-	}
-	for clk.Now().Before(deadline) {
-		if ctx.Err() != nil {
-			return context.Cause(ctx)
-		}
-		runtime.Gosched()
-	}
-	return nil
+		Detail: fmt.Sprintf("%s held %v (requested %v)", s, rec.Seen, rec.Requested), Attrs: attrs})
 }

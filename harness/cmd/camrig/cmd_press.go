@@ -69,7 +69,8 @@ func runPress(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 func printPress(w io.Writer, unit string, rec press.Record, requested time.Duration, s clock.Scale) {
 	fmt.Fprintf(w, "%s: pressed %s\n", unit, rec.Switch)
 	fmt.Fprintf(w, "  requested %s\n", realTime(requested, s))
-	fmt.Fprintf(w, "  measured  %s; the board acknowledged on in %v, off in %v\n",
+	fmt.Fprintf(w, "  seen      %s by the unit (from the on command on the wire to the off command)\n", deviceTime(rec.Seen, s))
+	fmt.Fprintf(w, "  measured  %s between the acknowledgements; the board acknowledged on in %v, off in %v\n",
 		deviceTime(rec.Measured, s), rec.OnLatency.Round(time.Microsecond), rec.OffLatency.Round(time.Microsecond))
 	if rec.AutoOff > 0 {
 		fmt.Fprintf(w, "  auto-off backstop armed at %v\n", rec.AutoOff)

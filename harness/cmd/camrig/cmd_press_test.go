@@ -16,7 +16,7 @@ func TestPressOnVirtualRigIsJudgedByTheUnit(t *testing.T) {
 	rigPath, sim := virtualRig(t, virtualCam1)
 	wantExit(t, exitOK, "power", "on", "--rig", rigPath, "--unit", "cam1")
 	stdout, _ := wantExit(t, exitOK, "press", "--rig", rigPath, "--unit", "cam1", "--hold", "5s")
-	for _, want := range []string{"cam1: pressed numato:", "requested 5s (50ms at timescale 0.01)", "measured  "} {
+	for _, want := range []string{"cam1: pressed numato:", "requested 5s (50ms at timescale 0.01)", "seen      ", "measured  "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("press output does not contain %q:\n%s", want, stdout)
 		}

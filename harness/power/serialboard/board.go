@@ -78,8 +78,19 @@ func Open(ctx context.Context, driver string, cfg power.Config, deps power.Deps,
 // switch or input calling it names itself, once.
 func (b *Board) Exchange(ctx context.Context, what string, fn func(context.Context, *Link) error) error {
 	return b.port.transact(ctx, b.clk, b.timeout, b.name, func(l *Link) error {
+		// A timed edge (power.EdgeTiming) waits here, holding the board,
+		// so no other transaction can delay its command past NotBefore.
+		et := power.EdgeTimingFrom(ctx)
+		if et != nil && et.Sent.IsZero() {
+			if err := clock.WaitUntilPrecise(ctx, b.clk, et.NotBefore); err != nil {
+				return err
+			}
+		}
 		ctx, cancel := clock.WithTimeout(ctx, b.clk, b.timeout, "the board's reply to "+what)
 		defer cancel()
+		if et != nil && et.Sent.IsZero() {
+			et.Sent = b.clk.Now()
+		}
 		return fn(ctx, l)
 	})
 }

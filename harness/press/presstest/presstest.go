@@ -83,6 +83,7 @@ func (f *Fake) press(ctx context.Context, hold time.Duration, until press.Until)
 	}
 	rec.End = clk.Now()
 	rec.Measured = rec.End.Sub(rec.Start)
+	rec.Seen = rec.Measured
 	f.mu.Lock()
 	f.records = append(f.records, rec)
 	f.mu.Unlock()
