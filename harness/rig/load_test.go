@@ -184,6 +184,8 @@ func TestDefaultsWhenOmitted(t *testing.T) {
 
 func TestShippedRigsLoad(t *testing.T) {
 	t.Setenv(notation.StateDirEnv, "")
+	// rigs/lab-example.yaml takes its PoE switch's community from here.
+	t.Setenv("CAMRIG_POE_COMMUNITY", "example")
 	files, err := filepath.Glob("../../rigs/*.yaml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no rig files: %v", err)
