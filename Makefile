@@ -78,11 +78,15 @@ test: deps lint
 	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION CAMRIG_REQUIRE_ETCD=1 $(GO) test -race -timeout 12m ./...
 	@cat reports/out/defects.txt
 
-## bench: the performance figures; each benchmark runs BENCHCOUNT times
-## (quote medians: these machines are noisy).
+## bench: the performance figures; each benchmark runs BENCHCOUNT times,
+## one package at a time (-p 1: a benchmark never shares the machine with
+## another of ours), and ends with ONE table (harness/cmd/benchtable): each
+## figure's median, its anchor measured in the same run, the goal, and the
+## machine's load while it ran (these machines are shared and noisy).
 BENCHCOUNT ?= 3
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime=1x -count=$(BENCHCOUNT) -timeout 30m ./...
+	@set -o pipefail; $(GO) test -p 1 -run '^$$' -bench . -benchtime=1x -count=$(BENCHCOUNT) -timeout 60m ./... 2>&1 | \
+		$(GO) run ./harness/cmd/benchtable
 
 ## fuzz: run each fuzz target briefly (FUZZTIME=30s for longer). A run that
 ## fails without writing a reproducer (the fuzz coordinator's own deadline
