@@ -65,6 +65,9 @@ type Lease struct {
 	done   chan struct{}
 	lost   chan struct{}
 
+	// claim: a shared run's claim (run.go), not a unit lease.
+	claim bool
+
 	mu       sync.Mutex
 	err      error
 	released bool
@@ -228,15 +231,20 @@ func (l *Lease) Release(ctx context.Context, restore []byte) error {
 	}
 	rctx, cancel := l.s.request(context.WithoutCancel(ctx))
 	defer cancel()
-	last := clientv3.OpDelete(l.s.lastKey(l.Name))
-	if restore != nil {
-		last = clientv3.OpPut(l.s.lastKey(l.Name), string(restore))
+	ops := []clientv3.Op{clientv3.OpDelete(l.Key)}
+	switch {
+	case l.claim:
+		// A run claim has no take-over record.
+	case restore != nil:
+		ops = append(ops, clientv3.OpPut(l.s.lastKey(l.Name), string(restore)))
+	default:
+		ops = append(ops, clientv3.OpDelete(l.s.lastKey(l.Name)))
 	}
 	// Only while the key is still ours: after a loss, another holder may
 	// own the unit and its record.
 	_, err := l.s.cli.Txn(rctx).
 		If(clientv3.Compare(clientv3.LeaseValue(l.Key), "=", l.id)).
-		Then(last, clientv3.OpDelete(l.Key)).
+		Then(ops...).
 		Commit()
 	if err == nil {
 		_, err = l.s.cli.Revoke(rctx, l.id)
