@@ -17,8 +17,10 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/onsi/ginkgo/v2/reporters"
 	"github.com/onsi/ginkgo/v2/types"
 
+	"github.com/camrig/camrig/reports"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
@@ -195,6 +197,12 @@ func TestDefects(t *testing.T) {
 	}
 	tw.Flush()
 	t.Logf("each defect and the spec that caught it:\n%s", table.String())
+	for i, j := range jobs {
+		if j.c != nil && results[i].verdict.err == nil && results[cleanRun[j.unit]].verdict.err == nil {
+			historyMarksNew(t, results[cleanRun[j.unit]], results[i], j.c)
+			break
+		}
+	}
 	// Also beside the reports, for `make test` to print: go test shows a
 	// passing package's log only with -v.
 	if !t.Failed() {
@@ -209,6 +217,51 @@ func TestDefects(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// historyMarksNew keeps a clean run and then a run with the defect the way a
+// gate keeps its nights, and requires the report to say it: the failing
+// spec's one-line reason names the symptom, and the history of the two
+// runs marks the failure as new.
+func historyMarksNew(t *testing.T, clean, defective suiteRun, c *defectCase) {
+	t.Helper()
+	dir := t.TempDir()
+	keep := func(name string, r suiteRun, start time.Time) {
+		reps, err := reports.LoadJSON(r.report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reps[0].StartTime = start
+		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := reporters.GenerateJSONReport(reps[0], filepath.Join(dir, name, reports.RunJSON)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	keep("night-1-clean", clean, now.Add(-24*time.Hour))
+	keep("night-2-"+c.defect, defective, now)
+	h, _, err := reports.WriteHistory(dir, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	symptom := regexp.MustCompile(c.symptom)
+	for _, row := range h.Rows {
+		if row.Unit != c.unit || !strings.Contains(row.Spec, c.spec) {
+			continue
+		}
+		last := len(row.Results) - 1
+		if !row.New || row.Results[last] != "failed" {
+			t.Errorf("history of a clean night then %s: %s %q is %v, not marked new (new=%v)", c.defect, c.unit, row.Spec, row.Results, row.New)
+		}
+		if !symptom.MatchString(row.Reasons[last]) {
+			t.Errorf("the report's one-line reason %q does not name the symptom /%s/", row.Reasons[last], c.symptom)
+		}
+		t.Logf("history marks %s %q new after %s: %q", c.unit, row.Spec, c.defect, row.Reasons[last])
+		return
+	}
+	t.Errorf("the history has no row for %s %q", c.unit, c.spec)
 }
 
 // DefectTable is the file (in the report directory) TestDefects leaves its
@@ -310,6 +363,7 @@ type suiteRun struct {
 	// allSpecs are every It node, skipped ones too.
 	allSpecs []types.SpecReport
 	output   []byte
+	report   string // the run's Ginkgo JSON report
 	took     time.Duration
 	err      error // the run itself broke (not a spec failing)
 	// attempts and verdict are the test's reading of the run.
@@ -340,7 +394,7 @@ func runSuite(ctx context.Context, t *testing.T, on, defect, filter string) suit
 	os.MkdirAll(filepath.Join(dir, "run"), 0o700)
 	start := time.Now()
 	out, runErr := cmd.CombinedOutput()
-	r := suiteRun{output: out, took: time.Since(start)}
+	r := suiteRun{output: out, report: report, took: time.Since(start)}
 	data, err := os.ReadFile(report)
 	if err != nil {
 		r.err = fmt.Errorf("the suite left no report (%v): %v", runErr, err)

@@ -43,6 +43,13 @@ func (u *Unit) boot(ctx context.Context, io *bootIO) {
 	if !u.script.has(DirRecovery) && u.recover(io) != nil {
 		return
 	}
+	// Lines are due on a schedule from the start of the boot (the script's
+	// delays, scaled), not each a delay after the previous one went out:
+	// the UART's line time is not scaled, so chained delays would make a
+	// boot last the scaled script plus the whole log's line time (and
+	// every scheduling hiccup of a busy host) and miss a deadline a real
+	// unit meets. A line already late goes out at once.
+	due := u.clk.Now()
 	for i := 0; i < len(u.script.Steps); i++ {
 		if ctx.Err() != nil {
 			return
@@ -50,8 +57,11 @@ func (u *Unit) boot(ctx context.Context, io *bootIO) {
 		st := u.script.Steps[i]
 		switch st.Directive {
 		case "":
-			if err := simclock.Sleep(ctx, u.clk, u.Scale(st.Delay)); err != nil {
-				return
+			due = due.Add(u.Scale(st.Delay))
+			if wait := due.Sub(u.clk.Now()); wait > 0 {
+				if err := simclock.Sleep(ctx, u.clk, wait); err != nil {
+					return
+				}
 			}
 			ready := strings.Contains(st.Text, u.prof.Boot.ReadyMarker)
 			if ready && u.readyDefects(ctx) != nil {
@@ -77,6 +87,7 @@ func (u *Unit) boot(ctx context.Context, io *bootIO) {
 			if !u.setState(io.gen, StateBooting) {
 				return
 			}
+			due = u.clk.Now() // the countdown (or a shell session) took its own time
 		case DirFlashcheck:
 			if u.flashcheck(io) {
 				continue
@@ -84,6 +95,7 @@ func (u *Unit) boot(ctx context.Context, io *bootIO) {
 			if err := u.shell(ctx, io, StateBricked); err != nil {
 				return
 			}
+			due = u.clk.Now()
 			i-- // `boot` from a bricked unit checks the image again
 		case DirRecovery:
 			if u.recover(io) != nil {

@@ -47,26 +47,28 @@ func TestBootScriptPlaysAtPace(t *testing.T) {
 		t.Fatalf("transcript\n got %q\nwant %q", got, want)
 	}
 
-	// Every line must arrive no earlier than the scaled delays before it
-	// plus the line time of every byte up to its end: both are lower
-	// bounds a real unit cannot beat.
+	// Every line is due at the sum of the scaled delays before it (its
+	// schedule from power-on), and cannot have left the UART before its
+	// own bytes' line time after that, nor before the whole log up to it
+	// at the line rate: both are lower bounds a real unit cannot beat.
 	byteTime := time.Second * 10 / baud
-	var minAt time.Duration
+	var due, minAt time.Duration
 	off := 0
 	for _, st := range h.script.Steps {
 		var text string
 		switch st.Directive {
 		case "":
-			minAt += h.Scale(st.Delay)
+			due += h.Scale(st.Delay)
 			text = st.Text + "\r\n"
 		case DirAutoboot:
-			minAt += h.Scale(h.Profile().Bootloader.Countdown)
+			due += h.Scale(h.Profile().Bootloader.Countdown)
 			text = expectedBoot(h.Profile(), &Script{Steps: []Step{st}})
 		default:
 			continue
 		}
 		off += len(text)
-		minAt += time.Duration(len(text)) * byteTime
+		lineTime := time.Duration(len(text)) * byteTime
+		minAt = max(minAt+lineTime, due+lineTime)
 		if at := h.con.arrivedAt(off - 1).Sub(start); at < minAt {
 			t.Errorf("byte %d (end of %q) arrived %v after power-on, want >= %v", off-1, strings.TrimSpace(text), at, minAt)
 		}
