@@ -81,8 +81,10 @@ var defectCases = []defectCase{
 	{"accepts_weak_password", "cam1", "security", "refuses everything but activation", `the unit accepted a weak password`},
 	{"flash_drops_last_page", "cam4", "reflash", "recovers by serial firmware", `flash reads back with crc32 \w+; the image's is`},
 	{"never_activates", "cam2", "nvr", "syncs with the NVR it is plugged into", `cam2: the NVR never activated it`},
-	{"channel_stays_online", "cam2", "nvr", "goes offline on its NVR channel while powered off",
+	{"channel_stays_online", "cam2", "nvr", "goes offline on its NVR channel",
 		`NVR channel 2 must go offline while cam2 is powered off`},
+	{"channel_never_returns", "cam2", "nvr", "goes offline on its NVR channel",
+		`NVR channel 2 must come back online once cam2 is up again`},
 }
 
 // defectTimescale is the rig's timescale for these runs: three times the

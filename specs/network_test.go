@@ -137,30 +137,37 @@ func networkSpecs(t *target) {
 			Eventually(ctx, func(ctx context.Context) (bool, error) {
 				st, err := t.NVR.Port(ctx, t.NVRPort)
 				return st.Online && st.Detect == "connect", err
-			}).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).Should(BeTrue())
+			}).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
+				Should(BeTrue(), "NVR channel %d must come online while %s is up", t.NVRPort, t.name)
 			t.leavesUp()
 		})
 	}
 
 	if t.profile.NVRSync {
 		// A cold boot, the NVR's activation and the channel going online
-		// and offline, each within a boot deadline; API calls unscaled.
-		nvrTimeout := 3*theRig.Timescale.Of(t.profile.Boot.OffTime+t.profile.Boot.Deadline) + time.Minute
-		It("goes offline on its NVR channel while powered off", Label("api", "nvr"), SpecTimeout(nvrTimeout), func(ctx SpecContext) {
-			if !nvrTakesOver(t) {
-				Skip(t.name + " is not on an NVR port of this rig")
-			}
-			channel := func(ctx context.Context) (bool, error) {
-				st, err := t.NVR.Port(ctx, t.NVRPort)
-				return st.Online && st.Detect == "connect", err
-			}
-			bootedAndActive(ctx, t)
-			Eventually(ctx, channel).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
-				Should(BeTrue(), "NVR channel %d must come online while %s is up", t.NVRPort, t.name)
-			Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed())
-			Eventually(ctx, channel).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
-				Should(BeFalse(), "NVR channel %d must go offline while %s is powered off", t.NVRPort, t.name)
-		})
+		// and offline, each within a boot deadline.
+		It("goes offline on its NVR channel while powered off, and back online once up again", Label("api", "nvr"),
+			SpecTimeout(budget(t, 6)), func(ctx SpecContext) {
+				if !nvrTakesOver(t) {
+					Skip(t.name + " is not on an NVR port of this rig")
+				}
+				channel := func(ctx context.Context) (bool, error) {
+					st, err := t.NVR.Port(ctx, t.NVRPort)
+					return st.Online && st.Detect == "connect", err
+				}
+				online := func(want bool, format string) {
+					Eventually(ctx, channel).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).WithPolling(pollEvery).
+						Should(Equal(want), format, t.NVRPort, t.name)
+				}
+				bootedAndActive(ctx, t)
+				online(true, "NVR channel %d must come online while %s is up")
+				Expect(procedure.PowerOff(ctx, t.Procedure())).To(Succeed())
+				online(false, "NVR channel %d must go offline while %s is powered off")
+				_, err := procedure.ColdBoot(ctx, t.Procedure()) // off for at least the profile's off time
+				Expect(err).NotTo(HaveOccurred())
+				online(true, "NVR channel %d must come back online once %s is up again")
+				t.leavesUp()
+			})
 	}
 
 	if lo := t.profile.Lockout; lo.Attempts > 0 {

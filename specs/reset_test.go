@@ -97,13 +97,11 @@ func pressWithoutEffect(ctx context.Context, t *target, which string) {
 // quietPressAttempts is how often a press the rig could not make is tried.
 const quietPressAttempts = 3
 
-// quietPressTimeout covers every attempt: a cold boot, the activation and
-// the API's answers (each within a boot deadline), the press (shorter than
-// the factory window), the quiet watch (a boot deadline), and the network
-// round trips (unscaled).
+// quietPressTimeout covers every attempt: a cold boot, the activation,
+// the quiet watch and the API's answer afterwards (each within a boot
+// deadline), and the press (shorter than the factory window).
 func quietPressTimeout(t *target) time.Duration {
-	p := t.profile
-	return quietPressAttempts*theRig.Timescale.Of(p.Boot.OffTime+4*p.Boot.Deadline+p.Holds.Factory.Min) + time.Minute
+	return budget(t, 4*quietPressAttempts, quietPressAttempts*t.profile.Holds.Factory.Min)
 }
 
 // holdTolerance is the slack allowed around a profile window when judging a

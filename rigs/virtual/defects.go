@@ -87,6 +87,8 @@ var defects = []DefectInfo{
 		nvr: func(d *nvrsim.Defects) { d.NeverActivates = true }},
 	{Name: "channel_stays_online", On: OnNVR, Symptom: "an NVR channel stays online while its unit is powered off",
 		nvr: func(d *nvrsim.Defects) { d.ChannelStaysOnline = true }},
+	{Name: "channel_never_returns", On: OnNVR, Symptom: "an NVR channel that went offline stays offline when its unit is back",
+		nvr: func(d *nvrsim.Defects) { d.ChannelNeverReturns = true }},
 }
 
 // Defects lists every switchable defect.

@@ -18,13 +18,15 @@ func TestDefects(t *testing.T) {
 		ip      string
 		// channel state after the first probe and after the power cut
 		up, down   bool
+		back       bool // online again once the unit is back
 		activated  bool
 		upDetect   string
 		downDetect string
 	}{
-		{"sound", nvrsim.Defects{}, "127.0.0.54", true, false, true, nvrsim.DetectConnect, nvrsim.DetectNetUnreachable},
-		{"never activates", nvrsim.Defects{NeverActivates: true}, "127.0.0.55", false, false, false, nvrsim.DetectConnecting, nvrsim.DetectNetUnreachable},
-		{"channel stays online", nvrsim.Defects{ChannelStaysOnline: true}, "127.0.0.56", true, true, true, nvrsim.DetectConnect, nvrsim.DetectConnect},
+		{"sound", nvrsim.Defects{}, "127.0.0.54", true, false, true, true, nvrsim.DetectConnect, nvrsim.DetectNetUnreachable},
+		{"never activates", nvrsim.Defects{NeverActivates: true}, "127.0.0.55", false, false, false, false, nvrsim.DetectConnecting, nvrsim.DetectNetUnreachable},
+		{"channel stays online", nvrsim.Defects{ChannelStaysOnline: true}, "127.0.0.56", true, true, true, true, nvrsim.DetectConnect, nvrsim.DetectConnect},
+		{"channel never returns", nvrsim.Defects{ChannelNeverReturns: true}, "127.0.0.57", true, false, false, true, nvrsim.DetectConnect, nvrsim.DetectNetUnreachable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -51,6 +53,12 @@ func TestDefects(t *testing.T) {
 			n.Probe(ctx)
 			if cs := n.Channels(); len(cs) != 1 || cs[0].Online != c.down || cs[0].Detect != c.downDetect {
 				t.Fatalf("unpowered: %+v, want online %v %s", cs, c.down, c.downDetect)
+			}
+			cam.PowerOn()
+			cam.WaitUp(t)
+			n.Probe(ctx)
+			if cs := n.Channels(); len(cs) != 1 || cs[0].Online != c.back {
+				t.Fatalf("powered again: %+v, want online %v", cs, c.back)
 			}
 		})
 	}

@@ -92,6 +92,9 @@ type Defects struct {
 	// ChannelStaysOnline: a channel once online stays online when its
 	// unit loses power or stops answering.
 	ChannelStaysOnline bool
+	// ChannelNeverReturns: a channel that went offline stays offline when
+	// its unit comes back.
+	ChannelNeverReturns bool
 }
 
 // NVR is the virtual NVR.
@@ -122,6 +125,9 @@ type port struct {
 	// inactiveSince is when the unit was first seen inactive (zero: it
 	// was active at the last probe).
 	inactiveSince time.Time
+	// lost: the channel was online and went offline (the
+	// channel_never_returns defect keeps it so).
+	lost bool
 }
 
 // New validates cfg.
@@ -286,6 +292,12 @@ func (n *NVR) probePort(ctx context.Context, p *port) {
 	set := func(online bool, detect string, seen, loginOK bool) {
 		n.mu.Lock()
 		defer n.mu.Unlock()
+		if p.online && !online {
+			p.lost = true
+		}
+		if p.lost && n.cfg.Defects.ChannelNeverReturns {
+			online, detect = false, DetectNetUnreachable // the defect
+		}
 		if p.detect != detect || p.online != online {
 			log.Info("nvr channel status", "online", online, "result", detect)
 		}
