@@ -265,3 +265,18 @@ func TestPlanReflashCommands(t *testing.T) {
 		}
 	}
 }
+
+// With erase_part (the bootloader has mtdparts) a NAND plan names the
+// partition, so U-Boot bounds its bad-block skipping to it.
+func TestPlanReflashNANDByPartition(t *testing.T) {
+	p := fakeProfile("nand")
+	p.Flash.PageSize, p.Flash.ErasePart = 2048, true
+	pl, err := procedure.PlanReflash(p, 4096, procedure.ReflashOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"nand erase.part firmware", "nand write 0x80000000 firmware 0x1000", "nand read 0x80100000 firmware 0x1000", "crc32 0x80100000 0x1000"}
+	if strings.Join(pl.Commands, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("plan:\n%s", strings.Join(pl.Commands, "\n"))
+	}
+}

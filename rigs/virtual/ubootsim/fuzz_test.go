@@ -19,6 +19,8 @@ func FuzzCommandArgs(f *testing.F) {
 		"crc32 82000000 10", "crc32 0x82000000 0xffffffffffffffff", "mw.b 82000000 ff 10000",
 		"cmp.b 82000000 82000100 100", "loady", "loady 82000000 9600", "loadx 0x82000000 0",
 		"loady 82000000 99999999999", "sf erase 0 -1", "sf probe 0x", "mw.b 82000000 1ff",
+		"nand info", "nand bad", "nand erase 0 2000", "nand erase.part fw", "nand write 82000000 fw 1800",
+		"nand read 82000000 4000 800", "nand write 82000000 ffffffffffff 1", "nand erase 1 1",
 	}
 	for _, s := range seeds {
 		f.Add(s)
@@ -31,6 +33,14 @@ func FuzzCommandArgs(f *testing.F) {
 	ram := ubootsim.NewRAM(ramBase, 64<<10)
 	cmds := map[string]ubootsim.Cmd{}
 	for _, c := range ubootsim.Commands(chip, ram, ubootsim.WithTiming(ubootsim.Timing{CharTimeout: 1})) {
+		cmds[c.Name] = c
+	}
+	nand, err := flashsim.OpenNAND(filepath.Join(f.TempDir(), "nand.bin"), flashsim.NANDGeometry{Name: "tiny", Size: 64 << 10, BlockSize: 8 << 10, PageSize: 2 << 10, FactoryBad: []int{2}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer nand.Close()
+	for _, c := range ubootsim.NANDCommands(nand, ram, []ubootsim.Part{{Name: "fw", Off: 16 << 10, Size: 32 << 10}}) {
 		cmds[c.Name] = c
 	}
 	f.Fuzz(func(t *testing.T, line string) {
