@@ -16,6 +16,9 @@ const (
 	EntryRun = "run"
 	// EntryProfile is the unit's camera profile (model), a string.
 	EntryProfile = "profile"
+	// EntryRetried names the runner that died running the unit in a run
+	// shared by several runners: this spec ran on the retry.
+	EntryRetried = "retried"
 	// EntryFirmware is the firmware version the unit itself reported, a
 	// string; absent when the unit could not be asked.
 	EntryFirmware = "firmware"

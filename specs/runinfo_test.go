@@ -25,6 +25,7 @@ var theRun = sync.OnceValue(func() reports.RunInfo {
 		Timescale: float64(theRig.Timescale),
 		Seed:      GinkgoRandomSeed(),
 		Version:   suiteVersion(),
+		RunID:     *runIDFlag,
 	}
 	switch {
 	case theSim.Attached:

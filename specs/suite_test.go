@@ -38,6 +38,8 @@ var (
 		"(default: $"+rigEnv+", else "+defaultRig+")")
 	outFlag = flag.String("out", "", "directory for transcripts, timelines and the reports; a relative path is "+
 		"taken from the repository root (default: reports/out)")
+	runIDFlag = flag.String("run-id", "", "share this run with every runner started with the same id on a lab rig "+
+		"(a rig file with lab:): each unit is run by the first runner to claim it, the others skip it")
 	attachFlag = flag.Bool("attach", false, "virtual rig only: drive the `camrig sim` already running on the rig "+
 		"file's state dir and addresses, instead of a simulator of this run's own")
 )
@@ -76,6 +78,10 @@ func TestSpecs(t *testing.T) {
 	}
 	if *attachFlag && !r.Virtual {
 		t.Fatalf("specs: --attach drives a running virtual rig; %s is a bench (virtual: false)", path)
+	}
+	if *runIDFlag != "" {
+		// Every lease this run takes records the run id (rig.Holder).
+		os.Setenv(rig.RunIDEnv, *runIDFlag)
 	}
 	theRig, rigFile, rigFrom = r, path, from
 	RunSpecs(t, runTitle())

@@ -9,6 +9,7 @@ import (
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/profile"
 	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/reports"
 )
 
 // target is the unit a container's specs drive; it is opened in BeforeAll,
@@ -29,6 +30,9 @@ type target struct {
 	// leftUp is set by a spec that ends with its unit booted; it becomes
 	// up for the next spec only if this one passed.
 	leftUp bool
+	// retried names the runner that died running this unit in a shared
+	// run ("" when this is the first attempt).
+	retried string
 }
 
 // tookUp reports whether the unit is known booted from the spec before,
@@ -91,12 +95,16 @@ var _ = Describe("Unit", func() {
 		t := &target{name: name, profile: theRig.Profile(name), cfg: cfg}
 		Describe(name+" ("+t.profile.Model+")", Ordered, ContinueOnFailure, Label("unit:"+name), func() {
 			BeforeAll(func(ctx SpecContext) {
+				t.retried = claimForRun(ctx, name)
 				t.Unit = openUnit(ctx, name)
 			})
 			BeforeEach(func() {
 				// Each spec's transcript and timeline hold only what
 				// happened since it began.
 				DeferCleanup(func() { attachEvidence(t.Unit) })
+				if t.retried != "" {
+					AddReportEntry(reports.EntryRetried, t.retried)
+				}
 				// The unit is known booted only if the spec before
 				// said it left it so and passed.
 				t.leftUp = false

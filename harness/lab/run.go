@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -169,4 +170,21 @@ func (c *Claim) Done(ctx context.Context) error {
 // Abandon gives the claim back without finishing: the unit may be retried.
 func (c *Claim) Abandon(ctx context.Context) error {
 	return c.lease.Release(ctx, nil)
+}
+
+// AwaitClaim is ClaimRun for a runner that has nothing else to do: while
+// another runner is at the unit it waits, and claims the unit as the retry
+// if that runner dies (its claim expires); it returns a *NotOursError once
+// the unit was finished or given up.
+func (s *Store) AwaitClaim(ctx context.Context, run, unit string, record []byte) (*Claim, error) {
+	for {
+		c, err := s.ClaimRun(ctx, run, unit, record)
+		var not *NotOursError
+		if err == nil || !errors.As(err, &not) || !not.Running {
+			return c, err
+		}
+		if err := s.Wait(ctx, not.Revision); err != nil {
+			return nil, err
+		}
+	}
 }

@@ -29,6 +29,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
 		os.Exit(holdLease())
 	}
+	if os.Getenv(runnerEnv) == "1" {
+		os.Exit(runUnits())
+	}
 	os.Exit(m.Run())
 }
 
