@@ -86,3 +86,27 @@ func TestReportErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestReportMergeWritesOneRunOfTheRunners(t *testing.T) {
+	a, b := t.TempDir(), t.TempDir()
+	writeGinkgoReport(t, a)
+	writeGinkgoReport(t, b)
+	out := filepath.Join(t.TempDir(), "merged")
+	stdout, _ := wantExit(t, exitOK, "report", "--merge", a, b, "--out", out)
+	if strings.TrimSpace(stdout) != filepath.Join(out, "index.html") {
+		t.Fatalf("printed %q", stdout)
+	}
+	for _, f := range []string{"index.html", "junit.xml", reportJSON} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var reps []types.Report
+	data, _ := os.ReadFile(filepath.Join(out, reportJSON))
+	if err := json.Unmarshal(data, &reps); err != nil || len(reps) != 1 || len(reps[0].SpecReports) != 1 {
+		t.Fatalf("merged report.json: %v %+v", err, reps)
+	}
+	wantExit(t, exitUsage, "report", "--merge", a, b)
+	wantExit(t, exitUsage, "report", "--merge", "--out", out)
+	wantExit(t, exitFailed, "report", "--merge", a, filepath.Join(b, "missing"), "--out", out)
+}
