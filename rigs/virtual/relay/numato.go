@@ -84,6 +84,7 @@ type Numato struct {
 	id      string
 	onRelay map[int]func(on bool)
 	inputs  map[int]func() bool
+	silent  bool
 }
 
 // NewNumato makes a board with every relay off.
@@ -146,9 +147,26 @@ func (n *Numato) Relay(ch int) bool {
 	return ch >= 0 && ch < len(n.relays) && n.relays[ch]
 }
 
+// SetSilent makes the board stop answering and acting, as a board whose USB
+// firmware hung does (a fault for tests): while silent, whatever the host
+// sends is lost, no relay moves and nothing comes back. The relays keep the
+// state they had.
+func (n *Numato) SetSilent(on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.silent = on
+}
+
 // Feed consumes bytes from the host and returns what the board sends back.
 // Relay callbacks run inside Feed.
 func (n *Numato) Feed(in []byte) []byte {
+	n.mu.Lock()
+	silent := n.silent
+	n.mu.Unlock()
+	if silent {
+		n.line, n.overflow = n.line[:0], false // a half-received command is lost too
+		return nil
+	}
 	var out []byte
 	for _, b := range in {
 		switch b {
