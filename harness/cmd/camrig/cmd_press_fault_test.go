@@ -69,3 +69,31 @@ func TestRelayBoardSilentMidPress(t *testing.T) {
 		t.Fatal("the next command after the board came back left the solenoid on")
 	}
 }
+
+// The fault matrix's "relay board answering garbage": the board still
+// switches its relays but every byte it sends back is line noise. camrig
+// press fails before energising anything: opening the unit starts by
+// releasing the solenoid, the board's reply to that is garbage, and the
+// error quotes what it sent. Once the board answers properly the same
+// command passes.
+func TestRelayBoardAnsweringGarbage(t *testing.T) {
+	path, sim := virtualRig(t, virtualCam1)
+	board := sim.Numato(filepath.Join(os.Getenv(notation.StateDirEnv), "relay-numato"))
+	if board == nil {
+		t.Fatal("no virtual Numato board")
+	}
+	cam := sim.Unit("cam1")
+	board.SetGarbage(true)
+	_, stderr := wantExit(t, exitFailed, "press", "--rig", path, "--unit", "cam1", "--hold", "5s")
+	for _, want := range []string{"releasing the solenoid before use", "relay off 1", "board sent"} {
+		if !strings.Contains(stderr, want) {
+			t.Fatalf("the error does not say %q:\n%s", want, stderr)
+		}
+	}
+	if board.Relay(1) || cam.Button() || len(cam.ButtonEdges()) != 0 {
+		t.Fatalf("the button moved during a press against a garbling board: %+v\n%s", cam.ButtonEdges(), stderr)
+	}
+	t.Logf("camrig press said: %s", strings.TrimSpace(stderr))
+	board.SetGarbage(false)
+	wantExit(t, exitOK, "press", "--rig", path, "--unit", "cam1", "--hold", "5s")
+}

@@ -85,6 +85,7 @@ type Numato struct {
 	onRelay map[int]func(on bool)
 	inputs  map[int]func() bool
 	silent  bool
+	garbage bool
 }
 
 // NewNumato makes a board with every relay off.
@@ -157,16 +158,35 @@ func (n *Numato) SetSilent(on bool) {
 	n.silent = on
 }
 
+// SetGarbage makes the board answer line noise (a fault for tests: a wrong
+// baud rate, a flaky cable): it still carries out what it is sent, but
+// every byte it sends back is garbage.
+func (n *Numato) SetGarbage(on bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.garbage = on
+}
+
 // Feed consumes bytes from the host and returns what the board sends back.
 // Relay callbacks run inside Feed.
 func (n *Numato) Feed(in []byte) []byte {
 	n.mu.Lock()
-	silent := n.silent
+	silent, garbage := n.silent, n.garbage
 	n.mu.Unlock()
 	if silent {
 		n.line, n.overflow = n.line[:0], false // a half-received command is lost too
 		return nil
 	}
+	out := n.feed(in)
+	if garbage {
+		for i := range out {
+			out[i] = 0x80 | byte(i*37+11) // never a printable reply
+		}
+	}
+	return out
+}
+
+func (n *Numato) feed(in []byte) []byte {
 	var out []byte
 	for _, b := range in {
 		switch b {
