@@ -3,11 +3,16 @@ package procedure_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/rigs/virtual"
 )
 
 // TestBootOfABrickedVirtualUnitFailsOnItsBadImage: the virtual unit's
@@ -33,5 +38,89 @@ func TestBootOfABrickedVirtualUnitFailsOnItsBadImage(t *testing.T) {
 	}
 	if fe.After <= 0 || fe.After >= u.D(u.Profile.Boot.Deadline) {
 		t.Fatalf("failure seen %v after power on (deadline %v)", fe.After, u.D(u.Profile.Boot.Deadline))
+	}
+}
+
+// panickingRig starts a virtual rig of one blink unit whose boot log
+// panics in the kernel (its profile is blink's, pointed at that log), and
+// returns the harness's view of the unit.
+func panickingRig(t *testing.T) *procedure.Unit {
+	t.Helper()
+	dir := t.TempDir()
+	state := t.TempDir()
+	t.Setenv(notation.StateDirEnv, state)
+	profiles := filepath.Join(dir, "profiles")
+	if err := os.MkdirAll(profiles, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	blink, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "profiles", "blink.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(dir, "panic.log")
+	if err := os.WriteFile(log, []byte(strings.Join([]string{
+		"+0ms U-Boot 2013.07 (Mar 12 2019 - 17:20:41)",
+		"%autoboot",
+		"+100ms Starting kernel ...",
+		"+1s Linux version 3.10.14 (blink@build) #1 PREEMPT",
+		`+500ms VFS: Cannot open root device "mtdblock3" or unknown-block(31,3): error -6`,
+		"+10ms Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)",
+		"+10ms CPU: 0 PID: 1 Comm: swapper Not tainted 3.10.14 #1",
+		// What a unit that did not panic would say, long after.
+		"+120s blink: app ready",
+	}, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	prof := strings.Replace(string(blink), "boot_script: ../boot/blink.log", "boot_script: "+log, 1)
+	if prof == string(blink) {
+		t.Fatal("blink's profile names no boot_script to replace")
+	}
+	if err := os.WriteFile(filepath.Join(profiles, "blink.yaml"), []byte(prof), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rigPath := filepath.Join(dir, "rig.yaml")
+	if err := os.WriteFile(rigPath, []byte("rig: panicking\nvirtual: true\ntimescale: 0.01\nprofiles: "+profiles+
+		"\nlock_dir: "+filepath.Join(dir, "locks")+"\nsim:\n  numato: {prompt: \">\", echo: true}\nunits:\n"+
+		"  - name: cam1\n    profile: blink\n    console: {port: \"${state_dir}/cam1.uart\", baud: 115200}\n"+
+		"    power:   {driver: numato, port: \"${state_dir}/relay-numato\", channel: 0}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sim, err := virtual.Start(ctx, rigPath, virtual.WithStateDir(state))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	r, err := rig.Load(rigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := r.Open(ctx, "cam1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { u.Close(context.Background()) })
+	return &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
+		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}
+}
+
+// TestBootOfAVirtualUnitThatPanicsEndsOnThePanic: the unit's kernel panics
+// at its paced UART's pace; the boot wait ends on the panic line with the
+// kernel's lines before it, not at the boot deadline.
+func TestBootOfAVirtualUnitThatPanicsEndsOnThePanic(t *testing.T) {
+	u := panickingRig(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := procedure.ColdBoot(ctx, u)
+	var fe *procedure.BootFailureError
+	if !errors.As(err, &fe) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v", err)
+	}
+	if fe.Marker.Name != "kernel-panic" || fe.Line != "Kernel panic - not syncing: VFS: Unable to mount root fs on unknown-block(31,3)" {
+		t.Fatalf("marker %v, line %q", fe.Marker, fe.Line)
+	}
+	if ctx := strings.Join(fe.Context, "\n"); !strings.Contains(ctx, "Linux version 3.10.14") || !strings.HasSuffix(ctx, "error -6") {
+		t.Fatalf("context lines %q", fe.Context)
 	}
 }
