@@ -107,6 +107,13 @@ func Unit(spec types.SpecReport) string {
 			return e.Unit
 		}
 	}
+	// A spec that never ran (left out by a label filter) carries no
+	// entries, but the suites label every unit's specs "unit:<name>".
+	for _, l := range spec.Labels() {
+		if name, ok := strings.CutPrefix(l, "unit:"); ok && name != "" {
+			return name
+		}
+	}
 	return ""
 }
 

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -12,7 +13,7 @@ const noUnit = "(rig)"
 
 // notSelected is the reason of a skip Ginkgo recorded without one: the
 // spec was left out by the label filter or a focus.
-const notSelected = "not selected by this run's label filter or focus"
+const notSelected = "not in this run (label filter or focus)"
 
 // matrix is the summary a QA engineer reads first: units in rows,
 // procedures in columns, one cell per spec.
@@ -132,6 +133,15 @@ func buildMatrix(suites []suiteView, firmware map[string]string) *matrix {
 			}
 		}
 	}
+	// Units in name order, the rig-wide row last: a reader finds a unit
+	// where the rig file's names put it, whichever process finished first.
+	sort.SliceStable(m.Rows, func(a, b int) bool {
+		ra, rb := m.Rows[a].Unit, m.Rows[b].Unit
+		if (ra == noUnit) != (rb == noUnit) {
+			return rb == noUnit
+		}
+		return ra < rb
+	})
 	for i := range m.Rows {
 		for j := range m.Rows[i].Cells {
 			c := &m.Rows[i].Cells[j]

@@ -39,15 +39,17 @@ func nvrTakesOver(t *target) bool {
 // ensureActive leaves the unit booted and activated: by its NVR where it is
 // plugged into one that syncs, else by the harness with the unit's password.
 func ensureActive(ctx context.Context, t *target) {
-	if st := apiState(ctx, t); st == camera.Activated {
-		return
-	}
-	if nvrTakesOver(t) {
+	switch {
+	case apiState(ctx, t) == camera.Activated:
+	case nvrTakesOver(t):
 		Eventually(ctx, t.Camera.ActivationState).WithTimeout(t.Scale.Of(t.profile.Boot.Deadline)).
 			WithPolling(pollEvery).Should(Equal(camera.Activated), "%s: the NVR never activated it", t.name)
-		return
+	default:
+		Expect(t.Camera.Activate(ctx, t.Config.API.Password)).To(Succeed())
 	}
-	Expect(t.Camera.Activate(ctx, t.Config.API.Password)).To(Succeed())
+	// An active unit answers deviceInfo: the report names the firmware
+	// it runs, read from the unit itself.
+	noteFirmware(ctx, t)
 }
 
 // bootedAndActive leaves the unit booted and activated: cold-booted, unless
