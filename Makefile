@@ -8,7 +8,7 @@ OUT   ?= reports/out
 # units queue (override with PROCS=N).
 PROCS ?= $(shell n=$$($(GO) run ./harness/cmd/camrig rig units --rig $(RIG) 2>/dev/null | wc -l); echo $$(( n > 0 ? n : 1 )))
 # Ginkgo label filter for `make run` (`make gate` runs every label).
-LABELS ?= !slow && !soak && !random-cut
+LABELS ?= !slow && !soak && !random-cut && !faults
 # Debian packages the tests talk to as real peers.
 DEB_PKGS := qemu-system-arm u-boot-qemu lrzsz ser2net expect snmpd snmp chromium etcd-server
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 
 	"github.com/camrig/camrig/harness/bench"
 	"github.com/camrig/camrig/harness/procedure"
@@ -63,6 +64,7 @@ var suites = []func(t *target){
 	outageSpecs,
 	resetSpecs,
 	securitySpecs,
+	faultSpecs,
 }
 
 // unscaledSlack is the real time a spec spends beyond its profile's
@@ -96,7 +98,15 @@ var _ = Describe("Unit", func() {
 		Describe(name+" ("+t.profile.Model+")", Ordered, ContinueOnFailure, Label("unit:"+name), func() {
 			BeforeAll(func(ctx SpecContext) {
 				t.retried = claimForRun(ctx, name)
-				t.Unit = openUnit(ctx, name)
+				opened := openUnit(ctx, name)
+				t.Unit = opened
+				// A spec that hands the unit over and opens it again
+				// (the faults suite) leaves its own open unit here.
+				DeferCleanup(func(ctx SpecContext) {
+					if t.Unit != opened {
+						Expect(t.Unit.Close(ctx)).To(Succeed(), "leaving unit %s safe", name)
+					}
+				})
 			})
 			BeforeEach(func() {
 				// Each spec's transcript and timeline hold only what
