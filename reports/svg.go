@@ -41,6 +41,9 @@ type drawing struct {
 	Scale string
 }
 
+// StartText is t=0 as a reader wants it: the wall time to the microsecond.
+func (d *drawing) StartText() string { return d.Start.Format("2006-01-02 15:04:05.000000 MST") }
+
 type drawnLane struct {
 	Name   string
 	Class  string
@@ -57,7 +60,10 @@ type drawnBar struct {
 	Label          string
 	LabelX, LabelY string
 	LabelInside    bool
-	Title          string
+	// Anchor is the label's text-anchor: "start", or "end" when the label
+	// would run off the drawing's right edge and sits left of its mark.
+	Anchor string
+	Title  string
 	// Requested is the hold that was asked for, drawn under the measured
 	// one so a short or long press shows at a glance.
 	Requested *drawnRect
@@ -71,6 +77,7 @@ type drawnTick struct {
 	X, Y1, Y2      string
 	Label          string
 	LabelX, LabelY string
+	Anchor         string // see drawnBar.Anchor
 	Title          string
 }
 
@@ -176,6 +183,7 @@ func draw(events []timeline.Event, t0, t1, failedAt time.Time, scale float64) *d
 		lane     int
 		bar      bool
 		inside   bool
+		anchor   string
 		title    string
 		reqWidth float64
 	}
@@ -196,10 +204,17 @@ func draw(events []timeline.Event, t0, t1, failedAt time.Time, scale float64) *d
 			it.x0, it.x1 = x(e.At), x(e.At)
 		}
 		it.lw = float64(len([]rune(it.label))) * charW
-		if it.bar && it.lw+6 <= it.x1-it.x0 {
+		it.anchor = "start"
+		switch {
+		case it.bar && it.lw+6 <= it.x1-it.x0:
 			it.inside = true
 			it.lx = it.x0 + 3
-		} else {
+		case it.x1+3+it.lw > svgWidth:
+			// Near the right edge: the label goes left of its mark, so it
+			// is never cut off.
+			it.anchor = "end"
+			it.lx = it.x0 - 3
+		default:
 			it.lx = it.x1 + 3
 		}
 		items = append(items, it)
@@ -213,17 +228,21 @@ func draw(events []timeline.Event, t0, t1, failedAt time.Time, scale float64) *d
 		if it.label == "" || it.inside {
 			continue
 		}
+		from, to := it.lx, it.lx+it.lw
+		if it.anchor == "end" {
+			from, to = it.lx-it.lw, it.lx
+		}
 		ends := rowsEnd[it.lane]
 		r := 0
 		for ; r < len(ends); r++ {
-			if ends[r] <= it.lx {
+			if ends[r] <= from {
 				break
 			}
 		}
 		if r == len(ends) {
 			ends = append(ends, 0)
 		}
-		ends[r] = it.lx + it.lw + 4
+		ends[r] = to + 4
 		rowsEnd[it.lane] = ends
 		it.row = r
 		if r+1 > rows[it.lane] {
@@ -252,7 +271,7 @@ func draw(events []timeline.Event, t0, t1, failedAt time.Time, scale float64) *d
 		labelY := top + laneH/2 + 4 + float64(it.row*labelRowH)
 		if it.bar {
 			b := drawnBar{Class: cls, X: px(it.x0), Y: px(top + (laneH-barH)/2), W: px(it.x1 - it.x0), H: px(barH),
-				Label: it.label, LabelX: px(it.lx), LabelY: px(labelY), LabelInside: it.inside, Title: it.title}
+				Label: it.label, LabelX: px(it.lx), LabelY: px(labelY), LabelInside: it.inside, Anchor: it.anchor, Title: it.title}
 			if it.reqWidth > 0 {
 				b.Requested = &drawnRect{X: px(it.x0), Y: px(top + (laneH+barH)/2 + 1), W: px(it.reqWidth), H: "3"}
 			}
@@ -260,7 +279,7 @@ func draw(events []timeline.Event, t0, t1, failedAt time.Time, scale float64) *d
 			continue
 		}
 		d.Ticks = append(d.Ticks, drawnTick{Class: cls, X: px(it.x0), Y1: px(top + 3), Y2: px(top + laneHeight[it.lane] - 3),
-			Label: it.label, LabelX: px(it.lx), LabelY: px(labelY), Title: it.title})
+			Label: it.label, LabelX: px(it.lx), LabelY: px(labelY), Anchor: it.anchor, Title: it.title})
 	}
 	step := axisStep(profile(span))
 	for i := time.Duration(0); i <= profile(span)/step; i++ {
@@ -288,6 +307,10 @@ func eventLabel(e timeline.Event, scale float64) string {
 	switch {
 	case e.Source == timeline.Press && e.Attrs["requested"] != "":
 		req, _ := time.ParseDuration(e.Attrs["requested"])
+		if strings.HasPrefix(e.Kind, "hold-until") {
+			// Held until a condition, the requested length is its bound.
+			return fmt.Sprintf("%s %s (max %s)", e.Kind, prof(e.Dur), prof(req))
+		}
 		return fmt.Sprintf("%s %s (asked %s)", e.Kind, prof(e.Dur), prof(req))
 	case e.Source == timeline.Console && e.Kind == "match":
 		if t := e.Attrs["text"]; t != "" {
