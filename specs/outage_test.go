@@ -51,7 +51,7 @@ func outageSpecs(t *target) {
 		if phase == procedure.PhaseConfigWrite && !hasAPI(t) {
 			continue // no write to cut: the spec would claim what it did not do
 		}
-		It("recovers by itself from a power cut "+phaseText[phase], Label("outage", "random-cut"),
+		It("recovers by itself from a power cut "+phaseText[phase], Label("outage", "random-cut", "faults"),
 			SpecTimeout(cutTimeout(t)), func(ctx SpecContext) {
 				cutAndRecover(ctx, t, phase, cutMoment(t.name, string(phase)))
 			})
