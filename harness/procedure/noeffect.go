@@ -67,8 +67,9 @@ func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Recor
 	if err != nil {
 		return rec, fmt.Errorf("%s: %s: %w", u.Name, which, err)
 	}
-	if (q.Above > 0 && rec.Measured <= u.D(q.Above)+holdTolerance) || rec.Measured >= u.D(q.Below)-holdTolerance {
-		return rec, &HoldMissedError{Unit: u.Name, Which: which, Requested: rec.Requested, Measured: rec.Measured,
+	// Judged by the hold the unit saw (press.Record.Seen).
+	if (q.Above > 0 && rec.Seen <= u.D(q.Above)+holdTolerance) || rec.Seen >= u.D(q.Below)-holdTolerance {
+		return rec, &HoldMissedError{Unit: u.Name, Which: which, Requested: rec.Requested, Measured: rec.Seen,
 			Above: u.D(q.Above), Below: u.D(q.Below)}
 	}
 	b := u.Profile.Boot

@@ -93,8 +93,8 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 		if errors.Is(err, press.ErrNotMet) {
 			err = fmt.Errorf("the status LED never started flashing within the window's max %v: %w", p.Longest, err)
 		}
-		if err == nil && r.Press.Measured < u.D(w.Min)-holdTolerance {
-			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Measured, u.D(w.Min))
+		if err == nil && r.Press.Seen < u.D(w.Min)-holdTolerance {
+			err = fmt.Errorf("%s: LED flashed after %v, before the profile's minimum hold %v", u.Name, r.Press.Seen, u.D(w.Min))
 		}
 	} else {
 		u.step("factory-hold", fmt.Sprintf("hold %v", p.Longest))
@@ -102,6 +102,9 @@ func FactoryReset(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 	}
 	if err != nil {
 		return r, fmt.Errorf("%s: factory hold: %w", u.Name, err)
+	}
+	if err := u.heldInside(r.Press, p.Window, "the factory hold"); err != nil {
+		return r, err
 	}
 	r.After, err = awaitFactoryBoot(ctx, u, r.Press.End, "factory hold")
 	return r, err
@@ -135,6 +138,9 @@ func RebootHold(ctx context.Context, u *Unit, o ResetOptions) (Reset, error) {
 	u.step("reboot-hold", fmt.Sprintf("hold %v", p.Longest))
 	if r.Press, err = u.Press.Press(ctx, u.D(p.Longest)); err != nil {
 		return r, fmt.Errorf("%s: reboot hold: %w", u.Name, err)
+	}
+	if err := u.heldInside(r.Press, p.Window, "the reboot hold"); err != nil {
+		return r, err
 	}
 	if r.After, err = AwaitBoot(ctx, u, r.Press.End); err != nil {
 		return r, fmt.Errorf("%s: no restart after the reboot hold: %w", u.Name, err)
@@ -215,6 +221,19 @@ func PowerOutage(ctx context.Context, u *Unit, o ResetOptions) (Outage, error) {
 		return out, fmt.Errorf("%s: a power outage factory-reset the unit", u.Name)
 	}
 	return out, nil
+}
+
+// heldInside requires the hold the unit saw to lie in the profile's window
+// (scaled, with holdTolerance either side). Outside it the rig did not make
+// the press the procedure names (a board too slow for the rig's
+// timescale), and whatever the unit does next is no verdict on it: a
+// *HoldMissedError says so instead of a misleading "did not restart".
+func (u *Unit) heldInside(rec press.Record, w profile.Window, which string) error {
+	lo, hi := u.D(w.Min)-holdTolerance, u.D(w.Max)+holdTolerance
+	if rec.Seen < lo || rec.Seen > hi {
+		return &HoldMissedError{Unit: u.Name, Which: which, Requested: rec.Requested, Measured: rec.Seen, Above: lo, Below: hi}
+	}
+	return nil
 }
 
 // holdTolerance is the slack allowed when comparing a measured hold with a

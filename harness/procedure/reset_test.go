@@ -235,3 +235,36 @@ func TestProceduresPressNoLongerThanTheRigCheckAllows(t *testing.T) {
 		}
 	}
 }
+
+// lateRelease is a solenoid on a board that released late: the unit saw a
+// longer hold than was asked.
+type lateRelease struct {
+	press.Presser
+	by time.Duration
+}
+
+func (l lateRelease) Press(ctx context.Context, hold time.Duration) (press.Record, error) {
+	rec, err := l.Presser.Press(ctx, hold)
+	rec.Seen += l.by
+	return rec, err
+}
+
+// A hold the unit saw outside the profile's window is no verdict on the
+// unit: the procedure says the rig missed it, not that the unit failed to
+// restart.
+func TestResetHoldOutsideTheWindowIsAMissedHold(t *testing.T) {
+	for _, which := range []string{"reboot", "factory"} {
+		b := newButtonUnit(t, "blink") // reboot 3-10 s, factory 30-60 s: x 0.01
+		b.Unit.Press = lateRelease{Presser: b.press, by: 700 * time.Millisecond}
+		var err error
+		if which == "reboot" {
+			_, err = procedure.RebootHold(context.Background(), b.Unit, procedure.ResetOptions{})
+		} else {
+			_, err = procedure.FactoryReset(context.Background(), b.Unit, procedure.ResetOptions{})
+		}
+		var miss *procedure.HoldMissedError
+		if !errors.As(err, &miss) || miss.Measured < 700*time.Millisecond || !strings.Contains(err.Error(), "no verdict on the unit") {
+			t.Fatalf("%s: err = %v, want the missed hold", which, err)
+		}
+	}
+}

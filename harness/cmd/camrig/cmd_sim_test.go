@@ -104,7 +104,10 @@ func TestSimExitCodes(t *testing.T) {
 	os.WriteFile(qemuMisspelt, qemuFixed, 0o644)
 
 	busyDir := t.TempDir()
-	r, err := virtual.Start(context.Background(), simRig, virtual.WithStateDir(busyDir))
+	// The running simulator is on addresses of its own: the shipped rig's
+	// fixed ones may be another run's.
+	busyRig := virtualtest.Relocate(t, simRig, busyDir, 0)
+	r, err := virtual.Start(context.Background(), busyRig, virtual.WithStateDir(busyDir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +124,7 @@ func TestSimExitCodes(t *testing.T) {
 		{"bad timescale", []string{"--rig", simRig, "--timescale", "2"}, exitUsage, "out of range"},
 		{"misspelt key", []string{"--rig", misspelt, "--state-dir", t.TempDir()}, exitRigFile, "misspelt.yaml:"},
 		{"misspelt sim.qemu key", []string{"--rig", qemuMisspelt, "--state-dir", t.TempDir()}, exitRigFile, `qemu-misspelt.yaml:34: sim.qemu[0]: unknown key "seriall"`},
-		{"busy state dir", []string{"--rig", simRig, "--state-dir", busyDir}, exitBusy, "used by another simulator"},
+		{"busy state dir", []string{"--rig", busyRig, "--state-dir", busyDir}, exitBusy, "used by another simulator"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
