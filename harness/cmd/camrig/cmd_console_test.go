@@ -412,7 +412,9 @@ func TestConsoleLeavesNoSpillFiles(t *testing.T) {
 	// the transcript spills while --expect waits.
 	flood := strings.Repeat("[ 12.345678] ubi0: attaching mtd3, password Adm1nPassw0rd\r\n", (5<<20)/60)
 	newPtyDevice(t, link, map[string]string{"\r": flood + "END\r\n"})
-	wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--send", "", "--expect", "END", "--timeout", "5m")
+	// 100m of profile time is 60 s at the rig's timescale: room for 5 MiB
+	// through a pty on a loaded machine under -race.
+	wantExit(t, exitOK, "console", "--rig", rigPath, "--unit", "cam1", "--send", "", "--expect", "END", "--timeout", "100m")
 	left, err := filepath.Glob(filepath.Join(tmp, "camrig-console-*"))
 	if err != nil || len(left) != 0 {
 		t.Fatalf("spill files left in $TMPDIR: %v (%v)", left, err)
