@@ -212,7 +212,7 @@ func TestDefects(t *testing.T) {
 		if dir == "" {
 			dir = filepath.Join("..", "reports", "out")
 		}
-		path := filepath.Join(dir, DefectTable)
+		path := filepath.Join(dir, defectTable)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			t.Error(err)
 		} else if err := os.WriteFile(path, append([]byte("camrig: each defect and the spec that caught it\n"), table.Bytes()...), 0o644); err != nil {
@@ -266,9 +266,9 @@ func historyMarksNew(t *testing.T, clean, defective suiteRun, c *defectCase) {
 	t.Errorf("the history has no row for %s %q", c.unit, c.spec)
 }
 
-// DefectTable is the file (in the report directory) TestDefects leaves its
+// defectTable is the file (in the report directory) TestDefects leaves its
 // table in.
-const DefectTable = "defects.txt"
+const defectTable = "defects.txt"
 
 // defectAttempts is how many times a run may go before its verdict counts.
 const defectAttempts = 2
