@@ -20,8 +20,8 @@ import (
 // openUnit leases and opens a unit for the rest of the container. Cleanup,
 // registered first so it runs last, leaves the unit in its safe state and
 // writes its transcript and timeline, whether the specs passed or not.
-func openUnit(ctx SpecContext, name string) *rig.Unit {
-	u, err := theRig.Open(ctx, name, rig.WithTranscriptDir(filepath.Join(outDir(), "spill")))
+func openUnit(ctx SpecContext, name string, opts ...rig.OpenOption) *rig.Unit {
+	u, err := theRig.Open(ctx, name, append([]rig.OpenOption{rig.WithTranscriptDir(filepath.Join(outDir(), "spill"))}, opts...)...)
 	Expect(err).NotTo(HaveOccurred(), "opening unit %s", name)
 	DeferCleanup(func(ctx SpecContext) {
 		Expect(u.Close(ctx)).To(Succeed(), "leaving unit %s safe", name)

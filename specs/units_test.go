@@ -93,39 +93,60 @@ func budget(t *target, boots int, holds ...time.Duration) time.Duration {
 // ContinueOnFailure: a failed reset must not hide what the others show.
 var _ = Describe("Unit", func() {
 	for _, name := range theRig.UnitNames() {
-		cfg, _ := theRig.Unit(name)
-		t := &target{name: name, profile: theRig.Profile(name), cfg: cfg}
-		Describe(name+" ("+t.profile.Model+")", Ordered, ContinueOnFailure, Label("unit:"+name), func() {
-			BeforeAll(func(ctx SpecContext) {
-				t.retried = claimForRun(ctx, name)
-				opened := openUnit(ctx, name)
-				t.Unit = opened
-				// A spec that hands the unit over and opens it again
-				// (the faults suite) leaves its own open unit here.
-				DeferCleanup(func(ctx SpecContext) {
-					if t.Unit != opened {
-						Expect(t.Unit.Close(ctx)).To(Succeed(), "leaving unit %s safe", name)
-					}
-				})
-			})
-			BeforeEach(func() {
-				// Each spec's transcript and timeline hold only what
-				// happened since it began.
-				DeferCleanup(func() { attachEvidence(t.Unit) })
-				if t.retried != "" {
-					AddReportEntry(reports.EntryRetried, t.retried)
-				}
-				// The unit is known booted only if the spec before
-				// said it left it so and passed.
-				t.leftUp = false
-				DeferCleanup(func() {
-					t.up = t.leftUp && !CurrentSpecReport().Failed()
-					t.leftUp = false
-				})
-			})
-			for _, s := range suites {
-				s(t)
-			}
+		unitContainer(name, func(ctx SpecContext) (string, []rig.OpenOption) {
+			return claimForRun(ctx, name), nil
 		})
 	}
+	// A run shared by several runners (--run-id on a lab rig): once a
+	// runner is through its own units, it waits for each unit another
+	// runner was at, and runs it again if that runner died (once).
+	if sharedRun() {
+		for _, name := range theRig.UnitNames() {
+			unitContainer(name, func(ctx SpecContext) (string, []rig.OpenOption) {
+				return awaitRetry(ctx, name)
+			})
+		}
+	}
 })
+
+// unitContainer is one unit's Ordered container. claim decides whether
+// this runner runs the unit (it Skips otherwise) and returns the dead
+// runner this is a retry of ("" for a first attempt) and extra options for
+// opening the unit.
+func unitContainer(name string, claim func(SpecContext) (string, []rig.OpenOption)) {
+	cfg, _ := theRig.Unit(name)
+	t := &target{name: name, profile: theRig.Profile(name), cfg: cfg}
+	Describe(name+" ("+t.profile.Model+")", Ordered, ContinueOnFailure, Label("unit:"+name), func() {
+		BeforeAll(func(ctx SpecContext) {
+			retried, opts := claim(ctx)
+			t.retried = retried
+			opened := openUnit(ctx, name, opts...)
+			t.Unit = opened
+			// A spec that hands the unit over and opens it again
+			// (the faults suite) leaves its own open unit here.
+			DeferCleanup(func(ctx SpecContext) {
+				if t.Unit != opened {
+					Expect(t.Unit.Close(ctx)).To(Succeed(), "leaving unit %s safe", name)
+				}
+			})
+		})
+		BeforeEach(func() {
+			// Each spec's transcript and timeline hold only what
+			// happened since it began.
+			DeferCleanup(func() { attachEvidence(t.Unit) })
+			if t.retried != "" {
+				AddReportEntry(reports.EntryRetried, t.retried)
+			}
+			// The unit is known booted only if the spec before
+			// said it left it so and passed.
+			t.leftUp = false
+			DeferCleanup(func() {
+				t.up = t.leftUp && !CurrentSpecReport().Failed()
+				t.leftUp = false
+			})
+		})
+		for _, s := range suites {
+			s(t)
+		}
+	})
+}

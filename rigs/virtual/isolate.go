@@ -15,6 +15,10 @@ var (
 	profilesLine   = regexp.MustCompile(`(?m)^profiles:\s*(\S+)\s*$`)
 	timescaleLine  = regexp.MustCompile(`(?m)^timescale: .*$`)
 	stateDirLine   = regexp.MustCompile(`(?m)^state_dir:.*$`)
+	// labSection is the top-level lab: key with its indented lines: the
+	// lab's etcd is shared by every run (that is its point), so its
+	// addresses are not moved.
+	labSection = regexp.MustCompile(`(?m)^lab:.*(?:\n(?:[ \t#].*)?)*`)
 )
 
 // isolateTries is how many random loopback /16s Isolate tries before it
@@ -28,7 +32,8 @@ const isolateTries = 10
 // are the run's; loopback addresses 127.0.0.x:port move to a random
 // 127.a.b.x whose every address is free now, so its listeners are too; the
 // profiles path is made absolute; and timescale is replaced when it is
-// not 0. Two runs of one rig file on one host, each on its own Isolate
+// not 0. A lab: section is copied as it is (the lab's etcd is what runs
+// share). Two runs of one rig file on one host, each on its own Isolate
 // copy, never share a device.
 func Isolate(rigPath, dir string, timescale float64) (string, error) {
 	data, err := os.ReadFile(rigPath)
@@ -55,9 +60,15 @@ func Isolate(rigPath, dir string, timescale float64) (string, error) {
 	} else {
 		s += "\nstate_dir: " + absDir + "\n"
 	}
+	lab := labSection.FindString(s)
+	const labMark = "\x00lab\x00"
+	if lab != "" {
+		s = strings.Replace(s, lab, labMark, 1)
+	}
 	for try := 1; ; try++ {
 		net16 := fmt.Sprintf("127.%d.%d.", 1+rand.IntN(254), 1+rand.IntN(254))
 		out := loopbackInFile.ReplaceAllString(s, net16+"$1:$2")
+		out = strings.Replace(out, labMark, lab, 1)
 		if allFree(loopbackInFile.FindAllString(out, -1)) || try == isolateTries {
 			path := filepath.Join(absDir, filepath.Base(rigPath))
 			if err := os.WriteFile(path, []byte(out), 0o644); err != nil {

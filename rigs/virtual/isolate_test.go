@@ -86,3 +86,34 @@ func TestRunningSeesTheSimulatorsLock(t *testing.T) {
 }
 
 func strconvPid() string { return strconv.Itoa(os.Getpid()) }
+
+// A lab: section is what runs share: Isolate moves every other loopback
+// address and leaves the lab's etcd endpoints (block and flow style) alone.
+func TestIsolateKeepsTheLabsEtcd(t *testing.T) {
+	t.Setenv(notation.StateDirEnv, "")
+	data, err := os.ReadFile(ShippedRig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lab := range []string{
+		"lab: {etcd: [http://127.0.0.1:23791, http://127.0.0.2:23792], ttl: 3s}\n",
+		"lab:\n  # the lab's cluster\n  etcd:\n    - http://127.0.0.1:23791\n\n    - http://127.0.0.2:23792\n  ttl: 3s\n",
+	} {
+		src := filepath.Join(t.TempDir(), "lab.yaml")
+		text := strings.Replace(string(data), "virtual: true\n", "virtual: true\n"+lab, 1)
+		if err := os.WriteFile(src, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, err := Isolate(src, t.TempDir(), 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := os.ReadFile(out)
+		if !strings.Contains(string(got), lab) {
+			t.Fatalf("the lab section was changed:\n%s", got)
+		}
+		if n := len(regexp.MustCompile(`127\.0\.0\.\d+:\d+`).FindAllString(string(got), -1)); n != 2 {
+			t.Fatalf("only the lab's two endpoints keep 127.0.0.x:\n%s", got)
+		}
+	}
+}
