@@ -71,6 +71,13 @@ func start(ctx context.Context, ep endpoint, baud int, o options) (*Console, err
 	if err != nil {
 		return nil, err
 	}
+	if d, ok := p.(InputDiscarder); ok && o.fresh {
+		// Before the reader starts, so nothing queued can slip past it.
+		if err := d.DiscardInput(); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("console %s: discarding what the port held: %w", ep.name, err)
+		}
+	}
 	c := &Console{
 		name:      ep.name,
 		ep:        ep,

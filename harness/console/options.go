@@ -23,6 +23,7 @@ type options struct {
 	dir     string
 	window  int
 	quiet   time.Duration
+	fresh   bool
 	secrets []secret.Secret
 }
 
@@ -82,6 +83,14 @@ func WithLineQuiet(d time.Duration) Option {
 		}
 	}
 }
+
+// WithFreshStart makes Open (or Dial) discard what the port holds when it
+// opens, before the console's reader starts: output the unit gave while
+// nobody listened (a previous boot, an earlier answer) is never read. For
+// a command whose wait follows something it sends; a console that shows
+// the unit's output wants those bytes. Ports that cannot discard (sockets)
+// are opened as they are.
+func WithFreshStart() Option { return func(o *options) { o.fresh = true } }
 
 // WithRedact names secrets that must never appear in what the console
 // renders: error tails, timeline details, and the transcript's String,

@@ -70,6 +70,7 @@ type openOptions struct {
 	keepPower     bool
 	only          map[Part]bool
 	ledWindow     time.Duration
+	consoleOpts   []console.Option
 }
 
 // Part names one driver of a unit, for Only.
@@ -106,6 +107,12 @@ func (o *openOptions) wants(p Part) bool { return o.only == nil || o.only[p] }
 // WithLEDWindow sets the LED sensor's observation window (default
 // led.DefaultWindow), for a caller that decides how long to watch.
 func WithLEDWindow(d time.Duration) OpenOption { return func(o *openOptions) { o.ledWindow = d } }
+
+// WithConsoleOptions passes more options to the unit's console (after the
+// rig's own: clock, timeline, logger, transcript dir, redaction).
+func WithConsoleOptions(opts ...console.Option) OpenOption {
+	return func(o *openOptions) { o.consoleOpts = append(o.consoleOpts, opts...) }
+}
 
 // WithTranscriptDir makes the console spill its transcript under dir.
 func WithTranscriptDir(dir string) OpenOption {
@@ -233,6 +240,7 @@ func (r *Rig) Open(ctx context.Context, name string, opts ...OpenOption) (_ *Uni
 		if s := u.Secrets(); len(s) > 0 {
 			copts = append(copts, console.WithRedact(s...))
 		}
+		copts = append(copts, o.consoleOpts...)
 		con, err := console.Open(ctx, console.Config{
 			Port: cfg.Console.Port, Baud: cfg.Console.Baud, DataBits: cfg.Console.DataBits,
 			Parity: cfg.Console.Parity, StopBits: cfg.Console.StopBits,

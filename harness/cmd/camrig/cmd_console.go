@@ -104,7 +104,12 @@ func runConsole(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if o.cycle {
 		parts = append(parts, rig.PartPower)
 	}
-	u, code := f.openUnit(ctx, r, name, rig.Only(parts...))
+	opts := []rig.OpenOption{rig.Only(parts...)}
+	if o.sendSet && !o.cycle {
+		// What the unit said before the command is not its answer.
+		opts = append(opts, rig.WithConsoleOptions(console.WithFreshStart()))
+	}
+	u, code := f.openUnit(ctx, r, name, opts...)
 	if code != exitOK {
 		return code
 	}
