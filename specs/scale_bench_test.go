@@ -65,6 +65,11 @@ func BenchmarkSuiteScaling(b *testing.B) {
 	}
 	b.Cleanup(func() { os.Remove(suite) })
 	var wall4 time.Duration
+	// where is printed once the sub-benchmarks are done, not logged (go
+	// test cuts a benchmark's log to ten lines) and not printed while one
+	// runs (go test writes its result on the line its name began).
+	var where string
+	defer func() { fmt.Print(where) }()
 	for _, n := range []int{4, 12, 24} {
 		b.Run(fmt.Sprintf("units=%d", n), func(b *testing.B) {
 			for range b.N {
@@ -76,9 +81,7 @@ func BenchmarkSuiteScaling(b *testing.B) {
 				b.ReportMetric(float64(len(r.failed)), "failed-specs")
 				if n == 4 {
 					wall4 = r.wall
-					// Printed, not logged: go test cuts a benchmark's log
-					// to ten lines.
-					fmt.Printf("BenchmarkSuiteScaling: where the 4-unit wall goes (%s)\n%s", r.bootsLine(), r.breakdown())
+					where = fmt.Sprintf("BenchmarkSuiteScaling: where the 4-unit wall goes (%s)\n%s", r.bootsLine(), r.breakdown())
 				} else if wall4 > 0 {
 					b.ReportMetric(r.wall.Seconds()/wall4.Seconds(), "x-of-4-units")
 				}
