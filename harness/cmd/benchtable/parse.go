@@ -18,6 +18,14 @@ type results map[string]map[string][]float64
 // benchLine is a result line: name, iterations, then value-unit pairs.
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+(\d+)\s+(.*)$`)
 
+// benchName is a line go test began with a benchmark's name; orphan is
+// its result when something the benchmark printed (a log line) came
+// between the name and the result, which then starts a line of its own.
+var (
+	benchName = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s`)
+	orphan    = regexp.MustCompile(`^\s+(\d+)\t\s*(.*)$`)
+)
+
 // maxLine bounds one line of input (a benchmark's log may be long).
 const maxLine = 1 << 20
 
@@ -26,6 +34,7 @@ const maxLine = 1 << 20
 func readBench(r io.Reader) (results, bool, error) {
 	res := results{}
 	failed := false
+	pending := "" // a benchmark whose name line was cut by its output
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), maxLine)
 	for sc.Scan() {
@@ -34,13 +43,21 @@ func readBench(r io.Reader) (results, bool, error) {
 			failed = true
 		}
 		m := benchLine.FindStringSubmatch(line)
-		if m == nil {
-			continue
+		var fields []string
+		if m != nil {
+			fields = strings.Fields(m[3])
 		}
-		fields := strings.Fields(m[3])
-		if len(fields)%2 != 0 {
-			continue // not a result line (a log line that happens to start so)
+		if m == nil || len(fields)%2 != 0 || !isNumber(fields[0]) {
+			if n := benchName.FindStringSubmatch(line); n != nil {
+				pending = n[1]
+			} else if o := orphan.FindStringSubmatch(line); o != nil && pending != "" {
+				m, fields = []string{line, pending, o[1], o[2]}, strings.Fields(o[2])
+			}
+			if m == nil || len(fields)%2 != 0 || len(fields) == 0 || !isNumber(fields[0]) {
+				continue // not a result line (a log line that happens to start so)
+			}
 		}
+		pending = ""
 		for i := 0; i < len(fields); i += 2 {
 			v, err := strconv.ParseFloat(fields[i], 64)
 			if err != nil {
@@ -56,6 +73,11 @@ func readBench(r io.Reader) (results, bool, error) {
 		return res, failed, fmt.Errorf("reading the benchmark output: %w", err)
 	}
 	return res, failed, nil
+}
+
+func isNumber(s string) bool {
+	_, err := strconv.ParseFloat(s, 64)
+	return err == nil
 }
 
 // median of the values (NaN-free; 0 values: ok false).
