@@ -4,12 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
+
 	"github.com/camrig/camrig/harness/lab"
 	"github.com/camrig/camrig/harness/lab/labtest"
+	"github.com/camrig/camrig/harness/secret"
 )
 
 // ttl is short so expiry tests stay fast; etcd's minimum is 2 s.
@@ -213,5 +218,60 @@ func TestOpenRefusesTTLBelowEtcdMinimum(t *testing.T) {
 	_, err := lab.Open(lab.Config{Endpoints: []string{"http://127.0.0.1:1"}, TTL: time.Second}, nil)
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprint(lab.MinTTL)) {
 		t.Fatalf("want the minimum named, got %v", err)
+	}
+}
+
+// A lab with authentication: the right password leases; a wrong one fails
+// with an error that holds neither password, whole or in pieces.
+func TestAuthPasswordFromEnvNeverLeaks(t *testing.T) {
+	c := labtest.Start(t, 3)
+	ctx := bg(t)
+	good := fmt.Sprintf("etcd-Pw-%08x", rand.Uint32())
+	bad := fmt.Sprintf("wrong-Pw-%08x", rand.Uint32())
+	admin, err := clientv3.New(clientv3.Config{Endpoints: c.Endpoints(), DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	for _, step := range []func() error{
+		func() error { _, err := admin.UserAdd(ctx, "root", good); return err },
+		func() error { _, err := admin.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := admin.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("CAMRIG_TEST_ETCD_PW", good)
+	s, err := lab.Open(lab.Config{Endpoints: c.Endpoints(), TTL: ttl, Prefix: "/auth/", User: "root",
+		Password: secret.FromEnv("CAMRIG_TEST_ETCD_PW"), DialTimeout: 2 * time.Second}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	l, err := s.Acquire(ctx, "cam1", []byte(`{"host":"a"}`), "")
+	if err != nil {
+		t.Fatalf("with the password: %v", err)
+	}
+	l.Release(ctx, nil)
+
+	t.Setenv("CAMRIG_TEST_ETCD_PW", bad)
+	w, err := lab.Open(lab.Config{Endpoints: c.Endpoints(), TTL: ttl, Prefix: "/auth/", User: "root",
+		Password: secret.FromEnv("CAMRIG_TEST_ETCD_PW"), DialTimeout: 2 * time.Second}, nil)
+	if err == nil {
+		defer w.Close()
+		_, err = w.Acquire(ctx, "cam1", []byte(`{"host":"b"}`), "")
+	}
+	if err == nil {
+		t.Fatal("a wrong password leased the unit")
+	}
+	// The random part of each password: no 4 characters of it in a row.
+	for _, pw := range []string{good, bad} {
+		random := pw[len(pw)-8:]
+		for i := 0; i+4 <= len(random); i++ {
+			if strings.Contains(err.Error(), random[i:i+4]) {
+				t.Fatalf("the error holds a piece %q of a password: %v", random[i:i+4], err)
+			}
+		}
 	}
 }
