@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -97,4 +98,27 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// A remote unit of a lab: its UART served by ser2net (RFC 2217) as on a
+// bench host, its lease in the lab's etcd. A runner elsewhere boots it and
+// reads its boot log through ser2net, and who finds its console reachable.
+func TestLabUnitConsoleOverSer2net(t *testing.T) {
+	c := labtest.Start(t, 3)
+	virtualRig(t, virtualCam1) // the bench: the simulated unit and its relay board
+	stateDir := os.Getenv("CAMRIG_STATE_DIR")
+	port := labtest.Ser2net(t, filepath.Join(stateDir, "cam1.uart"), 115200)
+	remote := strings.Replace(virtualCam1, `"${state_dir}/cam1.uart"`, `"`+port+`"`, 1)
+	lab := fmt.Sprintf("virtual: true\nlab: {etcd: [\"%s\"], ttl: 2s, prefix: /ser2net/}\n", strings.Join(c.Endpoints(), `", "`))
+	labRig := writeRig(t, lab, remote)
+	stdout, _ := wantExit(t, exitOK, "console", "--rig", labRig, "--unit", "cam1", "--cycle", "--expect", "blink: app ready")
+	for _, want := range []string{"U-Boot 2013.07", "Starting kernel", "blink: app ready"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the boot log read through ser2net lacks %q:\n%s", want, stdout)
+		}
+	}
+	stdout, _ = wantExit(t, exitOK, "who", "--rig", labRig)
+	if !strings.Contains(stdout, "free") || !strings.HasSuffix(strings.TrimSpace(stdout), "yes") {
+		t.Errorf("who: the unit is free and its ser2net console reachable:\n%s", stdout)
+	}
 }
