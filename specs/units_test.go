@@ -134,6 +134,14 @@ func unitContainer(name string, claim func(SpecContext) (string, []rig.OpenOptio
 			// Each spec's transcript and timeline hold only what
 			// happened since it began.
 			DeferCleanup(func() { attachEvidence(t.Unit) })
+			// A lab lease lost during the spec (the runner cut off from
+			// etcd) fails it with that reason: from then on the unit was
+			// left safe and could not be driven.
+			DeferCleanup(func() {
+				if err := t.Unit.LeaseErr(); err != nil {
+					Fail(err.Error())
+				}
+			})
 			if t.retried != "" {
 				AddReportEntry(reports.EntryRetried, t.retried)
 			}
