@@ -48,4 +48,12 @@
 // sets power to its safe state and records the take-over on the timeline. The
 // default lock directory is per user; on a bench shared by several users set
 // lock_dir to a directory they can all write.
+//
+// A rig file with a lab: section leases its units in the lab's etcd instead
+// (harness/lab): the same Lease, holder record (with user and run id) and
+// take-over, kept alive by the holder and lost within the TTL when it dies
+// or is cut off. A lost lease stops the run driving the unit (its switches
+// refuse every edge but the safe one) and leaves the unit safe. Reservations
+// (Reserve) and shared runs (ClaimRun) work in a lab; reservations also on
+// one host, as files beside the lock files.
 package rig
