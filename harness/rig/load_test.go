@@ -514,6 +514,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("rig: x\nunits: [{name: a, profile: blink, console: {port: /dev/x}}]\n"))
 	f.Add([]byte("units:\n  - {name: a, power: {driver: exec}}\n  - {name: a}\nsim: [*x]\n"))
 	f.Add([]byte("rig: ${x}\nstate_dir: ${state_dir}\n"))
+	if b, err := os.ReadFile("../../rigs/lab-example.yaml"); err == nil {
+		f.Add(b)
+	}
+	f.Add([]byte("rig: l\nlab: {etcd: [http://127.0.0.1:2379], ttl: 2s, prefix: /p, user: u, password_file: f, cert_file: c}\nunits: [{name: a, profile: blink, console: {port: /dev/x}}]\n"))
 	profiles := profilesDir(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// The file sits in the profiles directory's parent's sibling, so

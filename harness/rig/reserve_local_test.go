@@ -73,3 +73,29 @@ func TestLocalReservation(t *testing.T) {
 	}
 	l.Release()
 }
+
+// A reservation file is written by other processes (or by hand): whatever
+// it holds, reading it never panics, and a reservation that admits a lease
+// has an end in the future.
+func FuzzReservationFile(f *testing.F) {
+	f.Add([]byte(`{"holder":{"pid":1,"host":"h"},"token_sha256":"ab","until":"2999-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"holder":"eyJwaWQiOjF9","token_sha256":"ab","until":"2000-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{"token_sha256":""}`))
+	f.Add([]byte("\x00\xff{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := testRig(t.TempDir())
+		if err := os.MkdirAll(r.LockDir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(r.ReservationFile("cam1"), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st, err := r.Who(context.Background())
+		if err == nil && !st[0].ReservedUntil.IsZero() && !st[0].ReservedUntil.After(time.Now()) {
+			t.Fatalf("an ended reservation is reported: %+v", st[0])
+		}
+		if l, err := r.Lease("cam1"); err == nil {
+			l.Release()
+		}
+	})
+}
