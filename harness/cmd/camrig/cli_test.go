@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -48,9 +49,15 @@ func wantExit(t *testing.T, want int, args ...string) (stdout, stderr string) {
 // directory, so tests never contend with each other or a real run.
 func writeRig(t *testing.T, extraTop, units string) string {
 	t.Helper()
+	return writeRigAt(t, 0.01, extraTop, units)
+}
+
+// writeRigAt is writeRig at another timescale than the virtual rig's 0.01.
+func writeRigAt(t *testing.T, timescale float64, extraTop, units string) string {
+	t.Helper()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "rig.yaml")
-	data := "rig: test\ntimescale: 0.01\nprofiles: " + profilesDir(t) + "\nlock_dir: " + filepath.Join(dir, "locks") + "\n" +
+	data := "rig: test\ntimescale: " + strconv.FormatFloat(timescale, 'g', -1, 64) + "\nprofiles: " + profilesDir(t) + "\nlock_dir: " + filepath.Join(dir, "locks") + "\n" +
 		extraTop + "units:\n" + units
 	if err := os.WriteFile(path, []byte(data), 0o644); err != nil {
 		t.Fatal(err)
@@ -140,13 +147,20 @@ func virtualRig(t *testing.T, units string, opts ...virtual.Option) (string, *vi
 // section (indented under it), e.g. a unit's simulated defects.
 func virtualRigSim(t *testing.T, sim, units string, opts ...virtual.Option) (string, *virtual.Rig) {
 	t.Helper()
+	return virtualRigAt(t, 0.01, sim, units, opts...)
+}
+
+// virtualRigAt is virtualRigSim at another timescale than the virtual
+// rig's 0.01 (the rig file's, so the commands and the simulator agree).
+func virtualRigAt(t *testing.T, timescale float64, sim, units string, opts ...virtual.Option) (string, *virtual.Rig) {
+	t.Helper()
 	stateDir, err := os.MkdirTemp("", "camrig-cli-") // short: pty links stay readable
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(stateDir) })
 	t.Setenv(notation.StateDirEnv, stateDir)
-	path := writeRig(t, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n"+sim, units)
+	path := writeRigAt(t, timescale, "virtual: true\nsim:\n  numato: {prompt: \">\", echo: true}\n"+sim, units)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	r, err := virtual.Start(ctx, path, opts...)
