@@ -71,12 +71,13 @@ tidy-check:
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy'"; exit 1; }
 
 ## test: install what tests need, then run every test with the race detector;
-## ends with the defect test's table (each defect and the spec that caught it).
+## ends with the defect test's table (each defect and the spec that caught it)
+## and the fault matrix's (each fault, what it deserves, what happened).
 ## The tests make their own state directories and rigs: a developer's
 ## CAMRIG_* settings (for a running `camrig sim`, say) must not reach them.
 test: deps lint
 	env -u CAMRIG_STATE_DIR -u CAMRIG_RIG -u CAMRIG_RESERVATION CAMRIG_REQUIRE_ETCD=1 $(GO) test -race -timeout 12m ./...
-	@cat reports/out/defects.txt
+	@cat reports/out/defects.txt reports/out/faults.txt
 
 ## bench: the performance figures; each benchmark runs BENCHCOUNT times,
 ## one package at a time (-p 1: a benchmark never shares the machine with

@@ -3,10 +3,8 @@ package specs_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -22,7 +20,6 @@ import (
 
 	"github.com/camrig/camrig/reports"
 	"github.com/camrig/camrig/rigs/virtual"
-	"github.com/camrig/camrig/rigs/virtual/virtualtest"
 )
 
 // A verdict is only as good as its ability to fail. TestDefects runs the
@@ -313,15 +310,6 @@ func judge(j defectJob, r suiteRun) runVerdict {
 	return runVerdict{spec: s.LeafNodeText, symptom: sym}
 }
 
-// summary is a failure message on one line, cut to a readable length.
-func summary(msg string) string {
-	msg = strings.Join(strings.Fields(msg), " ")
-	if len(msg) > 400 {
-		msg = msg[:400] + "..."
-	}
-	return msg
-}
-
 // virtualDefectOn says where the simulator's catalogue puts a defect.
 func virtualDefectOn(name string) string {
 	for _, d := range virtual.Defects() {
@@ -341,83 +329,10 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// findSpec finds unit's spec whose text contains text.
-func findSpec(specs []types.SpecReport, unit, text string) (types.SpecReport, bool) {
-	for _, s := range specs {
-		if strings.Contains(s.LeafNodeText, text) && slices.Contains(s.Labels(), "unit:"+unit) {
-			return s, true
-		}
-	}
-	return types.SpecReport{}, false
-}
-
 // defectJob is one run of the suite: with a case's defect, or clean.
 type defectJob struct {
 	name   string
 	c      *defectCase // nil: the clean rig
 	unit   string
 	filter string
-}
-
-// suiteRun is what one run of the suite in a child process left.
-type suiteRun struct {
-	specs []types.SpecReport // the It nodes that ran
-	// allSpecs are every It node, skipped ones too.
-	allSpecs []types.SpecReport
-	output   []byte
-	report   string // the run's Ginkgo JSON report
-	took     time.Duration
-	err      error // the run itself broke (not a spec failing)
-	// attempts and verdict are the test's reading of the run.
-	attempts int
-	verdict  runVerdict
-}
-
-// runSuite runs the suite in a child process (this test binary) on a copy
-// of the virtual rig relocated to free loopback addresses with its own
-// state and lock directories, the defect (if any) switched on the unit or
-// NVR named by on, and the label filter.
-func runSuite(ctx context.Context, t *testing.T, on, defect, filter string) suiteRun {
-	dir, err := os.MkdirTemp("", "camrig-defect-")
-	if err != nil {
-		return suiteRun{err: err}
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	rigPath := virtualtest.Relocate(t, filepath.Join("..", "rigs", "virtual.yaml"), dir, defectTimescale)
-	if defect != "" {
-		virtualtest.SwitchDefects(t, rigPath, on, defect)
-	}
-	report := filepath.Join(dir, "report.json")
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestSpecs$", "-test.timeout=6m",
-		"-rig="+rigPath, "-out="+filepath.Join(dir, "out"),
-		"-ginkgo.label-filter="+filter, "-ginkgo.json-report="+report, "-ginkgo.no-color")
-	cmd.Env = append(os.Environ(), "CAMRIG_STATE_DIR="+filepath.Join(dir, "state"),
-		"XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "TMPDIR="+dir)
-	os.MkdirAll(filepath.Join(dir, "run"), 0o700)
-	start := time.Now()
-	out, runErr := cmd.CombinedOutput()
-	r := suiteRun{output: out, report: report, took: time.Since(start)}
-	data, err := os.ReadFile(report)
-	if err != nil {
-		r.err = fmt.Errorf("the suite left no report (%v): %v", runErr, err)
-		return r
-	}
-	var reports []types.Report
-	if err := json.Unmarshal(data, &reports); err != nil || len(reports) != 1 {
-		r.err = fmt.Errorf("report %s: %v (%d suites)", report, err, len(reports))
-		return r
-	}
-	for _, s := range reports[0].SpecReports {
-		if s.LeafNodeType != types.NodeTypeIt {
-			continue
-		}
-		r.allSpecs = append(r.allSpecs, s)
-		if s.State != types.SpecStateSkipped {
-			r.specs = append(r.specs, s)
-		}
-	}
-	if len(r.specs) == 0 {
-		r.err = fmt.Errorf("no spec ran with label filter %q", filter)
-	}
-	return r
 }

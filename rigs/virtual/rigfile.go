@@ -159,6 +159,16 @@ type NumatoSim struct {
 	ID      string  `yaml:"id"`
 	Relays  int     `yaml:"relays"`
 	GPIOs   int     `yaml:"gpios"`
+	// Garbage and Silent are faults the boards play from the start (the
+	// fault matrix, switched on only here, never by the harness):
+	// Garbage answers line noise while still switching (a wrong baud
+	// rate, a flaky cable); Silent loses whatever is sent and answers
+	// nothing (a hung USB board).
+	Garbage bool `yaml:"garbage"`
+	Silent  bool `yaml:"silent"`
+	// SilentAfterOn is a relay channel whose switching on hangs the board
+	// once it has answered (a board that hangs mid-press, the relay on).
+	SilentAfterOn *int `yaml:"silent_after_on"`
 }
 
 // LCUSSim is how the simulated LCUS boards behave.

@@ -60,6 +60,11 @@ func (r *Rig) buildBoards() error {
 		switch driver {
 		case "numato":
 			n := relay.NewNumato(r.numatoConfig(needs[port].relay+1, needs[port].pin+1))
+			n.SetGarbage(r.file.Sim.Numato.Garbage)
+			n.SetSilent(r.file.Sim.Numato.Silent)
+			if ch := r.file.Sim.Numato.SilentAfterOn; ch != nil {
+				n.SetSilentAfterOn(*ch)
+			}
 			r.numato[port], b.engine = n, n
 		case "lcus":
 			status := r.file.Sim.LCUS.StatusQuery == nil || *r.file.Sim.LCUS.StatusQuery

@@ -86,6 +86,10 @@ type Numato struct {
 	inputs  map[int]func() bool
 	silent  bool
 	garbage bool
+	// silentAfterOn is the relay whose switching on makes the board go
+	// silent once it has answered (-1: none); goSilent is that moment.
+	silentAfterOn int
+	goSilent      bool
 }
 
 // NewNumato makes a board with every relay off.
@@ -113,6 +117,7 @@ func NewNumato(cfg NumatoConfig) *Numato {
 	return &Numato{
 		cfg: cfg, relays: make([]bool, cfg.Relays), latches: make([]bool, cfg.GPIOs),
 		id: cfg.ID, onRelay: map[int]func(bool){}, inputs: map[int]func() bool{},
+		silentAfterOn: -1,
 	}
 }
 
@@ -158,6 +163,15 @@ func (n *Numato) SetSilent(on bool) {
 	n.silent = on
 }
 
+// SetSilentAfterOn makes the board go silent (SetSilent) right after it
+// has switched relay ch on and answered that command: the fault of a board
+// that hangs mid-press, its relay left on (ch < 0: never).
+func (n *Numato) SetSilentAfterOn(ch int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.silentAfterOn = ch
+}
+
 // SetGarbage makes the board answer line noise (a fault for tests: a wrong
 // baud rate, a flaky cable): it still carries out what it is sent, but
 // every byte it sends back is garbage.
@@ -178,6 +192,11 @@ func (n *Numato) Feed(in []byte) []byte {
 		return nil
 	}
 	out := n.feed(in)
+	n.mu.Lock()
+	if n.goSilent {
+		n.silent, n.goSilent = true, false
+	}
+	n.mu.Unlock()
 	if garbage {
 		for i := range out {
 			out[i] = 0x80 | byte(i*37+11) // never a printable reply
@@ -270,6 +289,11 @@ func (n *Numato) execute() []string {
 		switch f[1] {
 		case "on", "off":
 			n.setRelay(ch, f[1] == "on")
+			if f[1] == "on" {
+				n.mu.Lock()
+				n.goSilent = n.goSilent || ch == n.silentAfterOn
+				n.mu.Unlock()
+			}
 			return nil
 		case "read":
 			if n.Relay(ch) {

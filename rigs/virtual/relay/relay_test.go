@@ -279,3 +279,31 @@ func TestLCUSWithoutStatusQueryIsSilent(t *testing.T) {
 		t.Fatal("OnRelay(9) on an 8-channel board accepted")
 	}
 }
+
+// A board that hangs mid-press answers the press's "relay on", then loses
+// everything after it, the relay left on; other relays switched on before
+// do not hang it.
+func TestNumatoSilentAfterOn(t *testing.T) {
+	cfg := DefaultNumatoConfig()
+	cfg.Echo = false
+	b := NewNumato(cfg)
+	b.SetSilentAfterOn(3)
+	for _, step := range []struct{ in, want string }{
+		{"relay on 1\r", ">"},
+		{"relay off 1\r", ">"},
+		{"relay on 3\r", ">"},
+		{"relay off 3\r", ""},
+		{"relay read 3\r", ""},
+	} {
+		if out := b.Feed([]byte(step.in)); string(out) != step.want {
+			t.Fatalf("%q: got %q, want %q", step.in, out, step.want)
+		}
+	}
+	if !b.Relay(3) {
+		t.Fatal("the relay moved while the board was silent")
+	}
+	b.SetSilent(false)
+	if out := b.Feed([]byte("relay off 3\r")); string(out) != ">" || b.Relay(3) {
+		t.Fatalf("after the hang: %q, relay on=%v", out, b.Relay(3))
+	}
+}

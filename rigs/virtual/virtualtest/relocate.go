@@ -76,3 +76,43 @@ func child(m *yaml.Node, key string) *yaml.Node {
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, v)
 	return v
 }
+
+// SetSim sets the scalar at path under the rig file's sim section (such
+// as "numato", "garbage" to "true"): a fault switched on where a bench
+// cannot reach it, in the simulator's own section.
+func SetSim(t testing.TB, rigPath, value string, path ...string) {
+	t.Helper()
+	if len(path) == 0 {
+		t.Fatal("SetSim: no key")
+	}
+	data, err := os.ReadFile(rigPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || doc.Kind != yaml.DocumentNode || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: not a rig file (%v)", rigPath, err)
+	}
+	m := child(doc.Content[0], "sim")
+	for _, key := range path[:len(path)-1] {
+		m = child(m, key)
+	}
+	last := path[len(path)-1]
+	v := &yaml.Node{Kind: yaml.ScalarNode, Value: value}
+	replaced := false
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == last {
+			m.Content[i+1], replaced = v, true
+		}
+	}
+	if !replaced {
+		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: last}, v)
+	}
+	out, err := yaml.Marshal(&doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(rigPath, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

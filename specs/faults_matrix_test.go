@@ -1,0 +1,227 @@
+package specs_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"text/tabwriter"
+	"time"
+
+	"github.com/onsi/ginkgo/v2/types"
+
+	"github.com/camrig/camrig/reports"
+	"github.com/camrig/camrig/rigs/virtual/virtualtest"
+)
+
+// TestFaults is the fault matrix run as the suite runs: each fault is
+// switched on in a relocated copy of the virtual rig's sim section (never
+// by the harness, which only sees what the devices do), the specs the
+// fault concerns run on its unit in a child process (this test binary),
+// and the verdict must be the one the fault deserves: a spec that cannot do
+// its job fails naming the fault, one that is about surviving it passes.
+// Nothing may be lost (the run's report and the unit's transcripts are
+// written), and the next run on the same state dir (same flash, same lock
+// files) with the fault switched off passes.
+
+// faultCase is one fault and what it deserves.
+type faultCase struct {
+	fault string
+	unit  string
+	// labels and focus select the specs (a label filter, a Ginkgo focus).
+	labels, focus string
+	// spec is (part of) the text of the spec the fault is about.
+	spec string
+	// fails is the failure the spec must end with (a regexp); "" when the
+	// spec must pass through the fault.
+	fails string
+	// expect says it for the table.
+	expect string
+	// on switches the fault on in the rig file.
+	on func(t *testing.T, rigPath string)
+}
+
+// rebootHold is cam1's reboot-hold spec: a press the relay board must make.
+const rebootHold = "reboots without a factory reset after a reboot hold"
+
+var faultCases = []faultCase{
+	{fault: "harness SIGKILLed mid-press", unit: "cam1", labels: "faults && !random-cut",
+		spec: "killed mid-press", expect: "passes: next open releases the solenoid, records the take-over, power safe"},
+	{fault: "power cut during a configuration write", unit: "cam1", labels: "random-cut", focus: "during a configuration write",
+		spec: "during a configuration write", expect: "passes: the write completes or rolls back, no factory reset"},
+	{fault: "relay board answering garbage", unit: "cam1", labels: "reset", focus: rebootHold,
+		spec: rebootHold, fails: `releasing the solenoid before use: \S+: "relay off 1": .*board sent "\\x[0-9a-f]{2}`, expect: "fails before energising anything, quoting the garbage",
+		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "numato", "garbage") }},
+	{fault: "relay board silent from the start", unit: "cam1", labels: "reset", focus: rebootHold,
+		spec: rebootHold, fails: `releasing the solenoid before use: \S+: "relay off 1": no answer`, expect: "fails: the board gave no answer, nothing energised",
+		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "numato", "silent") }},
+	{fault: "relay board silent mid-press", unit: "cam1", labels: "reset", focus: rebootHold,
+		spec: rebootHold, fails: `press: release: \S+: "relay off 1": no answer`, expect: "fails: no answer to the release (the relay stays on while silent)",
+		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "1", "numato", "silent_after_on") }},
+}
+
+// faultParallel is how many faults run at once (two cores).
+const faultParallel = 2
+
+// faultRun is a fault's run and the clean run after it.
+type faultRun struct {
+	faulty, next suiteRun
+	err          error
+	happened     string
+}
+
+func TestFaults(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the suite twice per fault")
+	}
+	if why := suiteRunOnly(); why != "" {
+		t.Skip("a run of the suite on a rig (" + why + "); the fault matrix runs under a plain go test (make test)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	results := make([]faultRun, len(faultCases))
+	sem := make(chan struct{}, faultParallel)
+	var wg sync.WaitGroup
+	for i := range faultCases {
+		c := &faultCases[i]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = runFault(ctx, t, c)
+		}()
+	}
+	wg.Wait()
+
+	var table bytes.Buffer
+	tw := tabwriter.NewWriter(&table, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "FAULT\tON\tEXPECTED\tWHAT HAPPENED\tNEXT RUN\tTOOK")
+	for i, c := range faultCases {
+		r := results[i]
+		next := "passed"
+		if r.err != nil {
+			t.Errorf("%s on %s: %v", c.fault, c.unit, r.err)
+			next = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%v\n", c.fault, c.unit, c.expect, r.happened, next,
+			(r.faulty.took + r.next.took).Round(100*time.Millisecond))
+	}
+	tw.Flush()
+	t.Logf("the fault matrix:\n%s", table.String())
+	if !t.Failed() {
+		dir := *outFlag
+		if dir == "" {
+			dir = filepath.Join("..", "reports", "out")
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Error(err)
+		} else if err := os.WriteFile(filepath.Join(dir, faultTable), append([]byte("camrig: the fault matrix\n"), table.Bytes()...), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// faultTable is the file (in the report directory) TestFaults leaves its
+// table in.
+const faultTable = "faults.txt"
+
+// runFault runs c's specs with the fault on, judges the run, then runs
+// them again on the same state with the fault off.
+func runFault(ctx context.Context, t *testing.T, c *faultCase) faultRun {
+	dir, rigPath, err := suiteRig(t)
+	if err != nil {
+		return faultRun{err: err}
+	}
+	clean, err := os.ReadFile(rigPath)
+	if err != nil {
+		return faultRun{err: err}
+	}
+	var args []string
+	if c.focus != "" {
+		args = append(args, "-ginkgo.focus="+regexp.QuoteMeta(c.focus))
+	}
+	filter := "unit:" + c.unit + " && (" + c.labels + ")"
+	if c.on != nil {
+		c.on(t, rigPath)
+	}
+	var r faultRun
+	r.faulty = runSuiteIn(ctx, dir, rigPath, "faulty", filter, args...)
+	r.happened, r.err = judgeFault(c, r.faulty)
+	if r.err != nil {
+		return r
+	}
+	if err := os.WriteFile(rigPath, clean, 0o644); err != nil {
+		r.err = err
+		return r
+	}
+	r.next = runSuiteIn(ctx, dir, rigPath, "next", filter, args...)
+	if _, err := judgeFault(&faultCase{unit: c.unit, spec: c.spec, labels: c.labels}, r.next); err != nil {
+		r.err = fmt.Errorf("the next run, fault off: %w", err)
+	}
+	return r
+}
+
+// judgeFault checks one run against what the fault deserves and that it
+// lost nothing: its report and the unit's transcript are written.
+func judgeFault(c *faultCase, r suiteRun) (string, error) {
+	if r.err != nil {
+		return "", fmt.Errorf("%v\n%s", r.err, tail(string(r.output), 3000))
+	}
+	s, ok := findSpec(r.specs, c.unit, c.spec)
+	if !ok {
+		return "", fmt.Errorf("no spec %q ran on %s with labels %q", c.spec, c.unit, c.labels)
+	}
+	if err := nothingLost(r, s); err != nil {
+		return "", err
+	}
+	if c.fails == "" {
+		if s.State != types.SpecStatePassed {
+			return "", fmt.Errorf("%q %s: %s", s.LeafNodeText, s.State, summary(s.Failure.Message))
+		}
+		return "passed", nil
+	}
+	if !s.State.Is(types.SpecStateFailureStates) {
+		return "", fmt.Errorf("%q %s: the fault went unnoticed", s.LeafNodeText, s.State)
+	}
+	msg := strings.Join(strings.Fields(s.Failure.Message), " ")
+	got := regexp.MustCompile(c.fails).FindString(msg)
+	if got == "" {
+		return "", fmt.Errorf("%q failed, but not naming the fault /%s/: %s", s.LeafNodeText, c.fails, summary(msg))
+	}
+	return "failed: " + tmpPath.ReplaceAllString(got, "$1"), nil
+}
+
+// tmpPath is a run's temporary path, shortened to its file in the table.
+var tmpPath = regexp.MustCompile(`\S*/([^/\s]+#\d+)`)
+
+// nothingLost requires a run's reports on disk and the spec's transcript
+// (which the report names) there too, unless the spec failed opening its
+// unit, before its console was opened.
+func nothingLost(r suiteRun, s types.SpecReport) error {
+	for _, name := range []string{"index.html", "junit.xml"} {
+		if _, err := os.Stat(filepath.Join(r.outDir, name)); err != nil {
+			return fmt.Errorf("nothing may be lost: %w", err)
+		}
+	}
+	var transcripts []string
+	for _, e := range s.ReportEntries {
+		if e.Name == reports.EntryTranscript {
+			transcripts = append(transcripts, e.StringRepresentation())
+		}
+	}
+	if len(transcripts) == 0 && !strings.HasPrefix(s.Failure.Message, "opening unit") {
+		return fmt.Errorf("nothing may be lost: %q names no transcript", s.LeafNodeText)
+	}
+	for _, path := range transcripts {
+		if fi, err := os.Stat(filepath.Join(r.outDir, path)); err != nil || fi.Size() == 0 {
+			return fmt.Errorf("nothing may be lost: the transcript %s the report names is missing or empty (%v)", path, err)
+		}
+	}
+	return nil
+}
