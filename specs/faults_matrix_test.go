@@ -63,6 +63,9 @@ var faultCases = []faultCase{
 	{fault: "relay board silent mid-press", unit: "cam1", labels: "reset", focus: rebootHold,
 		spec: rebootHold, fails: `press: release: \S+: "relay off 1": no answer`, expect: "fails: no answer to the release (the relay stays on while silent)",
 		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "1", "numato", "silent_after_on") }},
+	{fault: "NVR down during a reset spec", unit: "cam2", labels: "api && reset", focus: "comes back uninitialized after a factory-reset hold",
+		spec: "comes back uninitialized after a factory-reset hold", fails: `cam2: the NVR never activated it`, expect: "fails naming the NVR that never activated the unit",
+		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "nvr", "down") }},
 }
 
 // faultParallel is how many faults run at once (two cores).

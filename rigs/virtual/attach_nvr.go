@@ -159,6 +159,7 @@ func (r *Rig) attachNVR(ctx context.Context) error {
 		ActivateAfter: scaled(after, minNVRActivateAfter),
 		Log:           r.log.With("device", "nvr"),
 		Defects:       pace.Defects.nvr(),
+		Down:          pace.Down,
 		OnListen: func(a net.Addr) {
 			select {
 			case up <- a:

@@ -147,6 +147,10 @@ type SimNVR struct {
 	ActivateAfter time.Duration `yaml:"activate_after"`
 	// Defects are faults the NVR plays (defects.go).
 	Defects NVRDefects `yaml:"defects"`
+	// Down is the NVR down for the whole run (a lab fault for the fault
+	// matrix): its API drops every request unanswered and it activates
+	// nothing.
+	Down bool `yaml:"down"`
 }
 
 // NumatoSim is how the simulated Numato boards answer (unset: defaults).

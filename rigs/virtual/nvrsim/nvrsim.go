@@ -81,6 +81,11 @@ type Config struct {
 	OnProbe func()
 	// Defects are faults to play (the rig file's sim.nvr.defects).
 	Defects Defects
+	// Down is the NVR down (a fault of the lab, not of the NVR: the rig
+	// file's sim.nvr.down): its address still accepts connections but
+	// every request is dropped unanswered, and it probes no port, so no
+	// unit is activated or seen online by it.
+	Down bool
 }
 
 // Defects are faults the NVR can be built with, so the specs that exist to
@@ -229,7 +234,7 @@ func (n *NVR) Run(ctx context.Context) error {
 		return fmt.Errorf("nvrsim: %w", err)
 	}
 	srv := &http.Server{
-		Handler:           n.api(),
+		Handler:           n.handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
@@ -246,7 +251,9 @@ func (n *NVR) Run(ctx context.Context) error {
 	tick := time.NewTicker(n.cfg.Poll)
 	defer tick.Stop()
 	for {
-		n.Probe(ctx)
+		if !n.cfg.Down {
+			n.Probe(ctx)
+		}
 		if n.cfg.OnProbe != nil && ctx.Err() == nil {
 			n.cfg.OnProbe()
 		}
@@ -261,6 +268,19 @@ func (n *NVR) Run(ctx context.Context) error {
 		case <-n.kick:
 		}
 	}
+}
+
+// handler is the API, or for a down NVR, a service that drops every
+// request without a byte of answer.
+func (n *NVR) handler() http.Handler {
+	if !n.cfg.Down {
+		return n.api()
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if c, _, err := http.NewResponseController(w).Hijack(); err == nil {
+			c.Close()
+		}
+	})
 }
 
 // Probe checks every wired port once, concurrently, and returns when all

@@ -134,3 +134,66 @@ func TestActivateAfter(t *testing.T) {
 		t.Fatalf("after the delay: %+v", cs)
 	}
 }
+
+// A down NVR (the fault matrix's) accepts a connection and drops the
+// request without a byte of answer, and never dials a powered unit.
+func TestDownNVRAnswersNothingAndProbesNothing(t *testing.T) {
+	unit, err := net.Listen("tcp", "127.0.0.51:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unit.Close()
+	var dialled atomic.Int32
+	go func() {
+		for {
+			c, err := unit.Accept()
+			if err != nil {
+				return
+			}
+			dialled.Add(1)
+			c.Close()
+		}
+	}()
+	cfg := base()
+	cfg.Down, cfg.Poll = true, time.Millisecond
+	probes := make(chan struct{}, 100)
+	cfg.OnProbe = func() {
+		select {
+		case probes <- struct{}{}:
+		default:
+		}
+	}
+	addr := make(chan net.Addr, 1)
+	cfg.OnListen = func(a net.Addr) { addr <- a }
+	n, err := nvrsim.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Wire(1, "http://"+unit.Addr().String(), func() bool { return true }); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- n.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	a := <-addr
+	for range 3 {
+		<-probes
+	}
+	if dialled.Load() != 0 || len(n.Channels()) != 0 {
+		t.Fatalf("a down NVR probed its ports: %d dials, channels %v", dialled.Load(), n.Channels())
+	}
+	c, err := net.Dial("tcp", a.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte("GET /SDK/activateStatus HTTP/1.1\r\nHost: nvr\r\n\r\n")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 64)
+	if k, err := c.Read(buf); k != 0 || err == nil {
+		t.Fatalf("a down NVR answered %q (%v)", buf[:k], err)
+	}
+}
