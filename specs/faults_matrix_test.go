@@ -66,6 +66,9 @@ var faultCases = []faultCase{
 	{fault: "NVR down during a reset spec", unit: "cam2", labels: "api && reset", focus: "comes back uninitialized after a factory-reset hold",
 		spec: "comes back uninitialized after a factory-reset hold", fails: `cam2: the NVR never activated it`, expect: "fails naming the NVR that never activated the unit",
 		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "nvr", "down") }},
+	{fault: "camera API returning junk", unit: "cam1", labels: "api && settings", focus: "keeps its settings through a power outage",
+		spec: "keeps its settings through a power outage", fails: `cam1: GET /SDK/activateStatus: junk reply: body is not UTF-8`, expect: "fails naming the API's unreadable answer",
+		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "units", "cam1", "api_junk") }},
 }
 
 // faultParallel is how many faults run at once (two cores).

@@ -50,6 +50,7 @@ func (r *Rig) attachAPI(u *unit.Unit) error {
 		// The NVR looks at its port as soon as the unit answers.
 		OnListen: func(net.Addr) { r.sims.kick() },
 		Defects:  defects,
+		Junk:     r.file.Sim.Units[u.Name()].APIJunk,
 		// A unit with an emulated flash reports the version of the image
 		// in it, so a reflash shows in deviceInfo as on a real camera.
 		FirmwareOf: func() string { return r.flashVersion(u.Name()) },

@@ -135,6 +135,9 @@ type SimUnit struct {
 	// Defects are faults the unit plays (defects.go), so a spec can be
 	// shown failing against the defect it exists to catch.
 	Defects UnitDefects `yaml:"defects"`
+	// APIJunk makes the unit's API answer every request with 200 OK and a
+	// body of binary junk (a fault of the fault matrix).
+	APIJunk bool `yaml:"api_junk"`
 }
 
 // SimNVR is `sim.nvr`: the virtual NVR's pacing, in device time (scaled

@@ -3,9 +3,11 @@ package isapisim_test
 import (
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/camrig/camrig/rigs/virtual/isapisim"
 	"github.com/camrig/camrig/rigs/virtual/isapisim/simtest"
@@ -110,6 +112,22 @@ func TestInactiveDefects(t *testing.T) {
 		code, rs := activate(t, cam.URL, "abc", nulPad)
 		if accepted := code == 200; accepted != on {
 			t.Fatalf("defect %v: activation with a weak password: HTTP %d %+v", on, code, rs)
+		}
+	}
+}
+
+// api_junk (the fault matrix's): every answer is 200 OK labelled XML with
+// a body that is not even text; the sound API answers the same call with
+// XML.
+func TestJunkAnswers(t *testing.T) {
+	for i, on := range []bool{false, true} {
+		cam := simtest.NewCamera(t, "cam", fmt.Sprintf("127.0.0.%d", 45+i), isapisim.Config{Model: "m", Junk: on})
+		resp, body := call(t, "GET", cam.URL+"/SDK/activateStatus", nil)
+		if resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "xml") {
+			t.Fatalf("junk %v: HTTP %d %q", on, resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if junk := !utf8.Valid(body); junk != on {
+			t.Fatalf("junk %v: body %q", on, body)
 		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -79,6 +80,10 @@ type Config struct {
 	OnListen func(net.Addr)
 	// Defects are faults to play (the rig file's sim.units.<name>.defects).
 	Defects Defects
+	// Junk makes every answer 200 OK, XML by its Content-Type, with a body
+	// of binary junk (a fault of the fault matrix, sim.units.<name>.api_junk:
+	// a firmware whose web server hands out garbage).
+	Junk bool
 }
 
 // Defects are faults the API can be built with, so the specs that exist to
@@ -172,6 +177,18 @@ type action struct {
 	full   bool
 }
 
+// junk answers a request with binary garbage labelled as XML.
+func junk(w http.ResponseWriter, _ *http.Request) {
+	body := make([]byte, 256)
+	for i := range body {
+		body[i] = 0x80 | byte(i*53+7)
+	}
+	w.Header().Set("Content-Type", "application/xml; charset=\"UTF-8\"")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
 // Run serves the API until ctx ends (power loss, reboot) or a reboot or
 // factory reset is requested through the API; then it asks the host. The
 // host's Reboot/FactoryReset may block until the service has returned only
@@ -188,8 +205,12 @@ func (s *Server) Run(ctx context.Context, h device.Host) error {
 	}
 	u := newUnit(s, h)
 	log := s.cfg.Log.With("unit", h.Name())
+	var handler http.Handler = u
+	if s.cfg.Junk {
+		handler = http.HandlerFunc(junk)
+	}
 	srv := &http.Server{
-		Handler:           u,
+		Handler:           handler,
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      10 * time.Second,
