@@ -69,6 +69,21 @@ var faultCases = []faultCase{
 	{fault: "camera API returning junk", unit: "cam1", labels: "api && settings", focus: "keeps its settings through a power outage",
 		spec: "keeps its settings through a power outage", fails: `cam1: GET /SDK/activateStatus: junk reply: body is not UTF-8`, expect: "fails naming the API's unreadable answer",
 		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "units", "cam1", "api_junk") }},
+	{fault: "power cut during a reflash's erase", unit: "cam4", labels: "reflash",
+		spec: "recovers by serial firmware", fails: `reflash cam4: erase flash: uboot: "sf erase [^"]*"`, expect: "fails naming the step; the rerun completes the reflash",
+		on: func(t *testing.T, rig string) {
+			virtualtest.SetSim(t, rig, "erase", "units", "cam4", "power_cut_during")
+		}},
+	{fault: "power cut during a reflash's write", unit: "cam4", labels: "reflash",
+		spec: "recovers by serial firmware", fails: `reflash cam4: write flash: uboot: "sf write [^"]*"`, expect: "fails naming the step; the rerun completes the reflash",
+		on: func(t *testing.T, rig string) {
+			virtualtest.SetSim(t, rig, "write", "units", "cam4", "power_cut_during")
+		}},
+	{fault: "power cut during a reflash's read-back verify", unit: "cam4", labels: "reflash",
+		spec: "recovers by serial firmware", fails: `reflash cam4: verify flash: uboot: "sf read [^"]*"`, expect: "fails naming the step; the rerun completes the reflash",
+		on: func(t *testing.T, rig string) {
+			virtualtest.SetSim(t, rig, "verify", "units", "cam4", "power_cut_during")
+		}},
 }
 
 // faultParallel is how many faults run at once (two cores).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/camrig/camrig/harness/fwimage"
@@ -84,6 +85,13 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	// After the first image and the bricking: the defect is the unit's
 	// chip misbehaving for whoever writes it next.
 	fl.chip.SetDropsLastPage(drops)
+	if during := r.file.Sim.Units[u.Name()].PowerCutDuring; during != "" {
+		cut, err := powerCut(u, during)
+		if err != nil {
+			return fail("sim.units.%s.power_cut_during: %v", u.Name(), err)
+		}
+		fl.chip.SetPowerCut(cut)
+	}
 	u.SetFirmwareCheck(fl.check)
 	r.attachBootloader(u, fl)
 	var state string
@@ -95,6 +103,44 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	r.AddDevice(Device{Kind: "flash", Name: u.Name(), Where: fl.chip.Path(),
 		Detail: fmt.Sprintf("%s %d KiB, %s at 0x%x; %s", fl.chipName, fl.chip.Geometry().Size>>10, fl.fwName, fl.fwOff, state)})
 	return nil
+}
+
+// powerCut is the unit's power failing once, in the first flash operation
+// of the kind named (erase, write, or verify: the first read after a
+// write), and returning at once: the operation stops half-done and the
+// unit boots again from what the flash then holds.
+func powerCut(u *unit.Unit, during string) (func(flashsim.Op) bool, error) {
+	var want flashsim.Op
+	switch during {
+	case "erase":
+		want = flashsim.OpErase
+	case "write":
+		want = flashsim.OpProgram
+	case "verify":
+		want = flashsim.OpRead
+	default:
+		return nil, fmt.Errorf("%q: want erase, write or verify", during)
+	}
+	var mu sync.Mutex
+	done, wrote := false, false
+	return func(op flashsim.Op) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if op == flashsim.OpProgram {
+			defer func() { wrote = true }()
+		}
+		if done || op != want || (want == flashsim.OpRead && !wrote) {
+			return false
+		}
+		done = true
+		// Not under the chip's lock: powering off waits for nothing of
+		// the chip, powering on checks the image in it.
+		go func() {
+			u.SetPower(false)
+			u.SetPower(true)
+		}()
+		return true
+	}, nil
 }
 
 // flashVersion is the version of the image in the named unit's flash, ""

@@ -138,6 +138,11 @@ type SimUnit struct {
 	// APIJunk makes the unit's API answer every request with 200 OK and a
 	// body of binary junk (a fault of the fault matrix).
 	APIJunk bool `yaml:"api_junk"`
+	// PowerCutDuring is a flash operation the unit's power fails in once
+	// (a fault of the lab): "erase", "write" or "verify" (the first read
+	// after a write). The unit loses power, the operation stops half-done,
+	// and power returns at once, as after a brown-out.
+	PowerCutDuring string `yaml:"power_cut_during"`
 }
 
 // SimNVR is `sim.nvr`: the virtual NVR's pacing, in device time (scaled

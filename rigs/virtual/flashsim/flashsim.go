@@ -69,6 +69,9 @@ type Chip struct {
 	mem []byte
 	// dropLastPage is the drops_last_page defect (SetDropsLastPage).
 	dropLastPage bool
+	// cut is asked before each operation whether the power fails in it
+	// (SetPowerCut).
+	cut func(op Op) bool
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -127,6 +130,9 @@ func (c *Chip) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(c.mem)) {
 		return 0, fmt.Errorf("flashsim: read at %#x: %w", off, ErrRange)
 	}
+	if c.cut != nil && c.cut(OpRead) {
+		return 0, fmt.Errorf("flashsim: read at %#x: %w: power cut", off, ErrInterrupted)
+	}
 	n := copy(p, c.mem[off:])
 	if n < len(p) {
 		return n, io.EOF
@@ -147,16 +153,26 @@ func (c *Chip) Erase(ctx context.Context, off, n int) error {
 		return fmt.Errorf("flashsim: erase %#x+%#x: %w (%#x)", off, n, ErrAlignment, c.g.EraseSize)
 	}
 	p := newPacer(ctx, c.closed)
+	cut := c.cut != nil && c.cut(OpErase)
 	for s := off; s < off+n; s += c.g.EraseSize {
 		if err := p.step(c.g.SectorErase); err != nil {
 			return fmt.Errorf("flashsim: erase %#x+%#x stopped at sector %#x: %w", off, n, s, err)
 		}
 		sector := c.mem[s : s+c.g.EraseSize]
+		// A power cut lands half-way through the range: the sector it
+		// lands in is left half-erased, as a cut mid-erase leaves one.
+		half := off + n/2
+		if cut && half < s+c.g.EraseSize {
+			sector = c.mem[s:half]
+		}
 		for i := range sector {
 			sector[i] = 0xFF
 		}
 		if _, err := c.f.WriteAt(sector, int64(s)); err != nil {
 			return fmt.Errorf("flashsim: persist sector %#x: %w", s, err)
+		}
+		if cut && half < s+c.g.EraseSize {
+			return fmt.Errorf("flashsim: erase %#x+%#x stopped at %#x: %w: power cut", off, n, half, ErrInterrupted)
 		}
 	}
 	return nil
@@ -172,9 +188,14 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		return fmt.Errorf("flashsim: program %#x+%#x: %w", off, len(p), err)
 	}
 	pc := newPacer(ctx, c.closed)
+	cut := c.cut != nil && c.cut(OpProgram)
 	for done := 0; done < len(p); {
 		at := off + done
 		n := min(c.g.PageSize-at%c.g.PageSize, len(p)-done)
+		if cut && done > 0 {
+			// The power failed after the first page: half-written.
+			return fmt.Errorf("flashsim: program %#x+%#x stopped at %#x after %d bytes: %w: power cut", off, len(p), at, done, ErrInterrupted)
+		}
 		if err := pc.step(c.g.PageProgram); err != nil {
 			return fmt.Errorf("flashsim: program %#x+%#x stopped at %#x after %d bytes: %w", off, len(p), at, done, err)
 		}
@@ -191,6 +212,28 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		done += n
 	}
 	return nil
+}
+
+// Op is a kind of flash operation, for SetPowerCut.
+type Op string
+
+// The operations a power cut can land in.
+const (
+	OpErase   Op = "erase"
+	OpProgram Op = "program"
+	OpRead    Op = "read"
+)
+
+// SetPowerCut makes cut decide, as each operation starts, whether the
+// power fails during it (a fault of the lab): an erase then stops half-way
+// through its range (the sector there half-erased), a program after its
+// first page, a read before any byte, each failing with ErrInterrupted. cut runs with the chip locked: it
+// must not call the chip, and whatever it does to the unit's power it does
+// in a goroutine of its own. nil: no cut.
+func (c *Chip) SetPowerCut(cut func(op Op) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cut = cut
 }
 
 // SetDropsLastPage switches the drops_last_page defect: from now on each

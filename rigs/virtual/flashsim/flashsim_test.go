@@ -271,3 +271,45 @@ func TestDropsLastPage(t *testing.T) {
 		}
 	}
 }
+
+// SetPowerCut (the fault matrix's power cut during a reflash): each kind of
+// operation stops where the cut lands, and only the operations asked for
+// are cut.
+func TestSetPowerCut(t *testing.T) {
+	ctx := context.Background()
+	c, _ := open(t, small)
+	if err := c.Program(ctx, 0, make([]byte, small.EraseSize)); err != nil {
+		t.Fatal(err)
+	}
+	var asked []flashsim.Op
+	c.SetPowerCut(func(op flashsim.Op) bool {
+		asked = append(asked, op)
+		return op != flashsim.OpRead || len(asked) > 3
+	})
+	// Erase of one sector: cut half-way, the sector half-erased.
+	if err := c.Erase(ctx, 0, small.EraseSize); !errors.Is(err, flashsim.ErrInterrupted) {
+		t.Fatalf("erase: %v", err)
+	}
+	half := small.EraseSize / 2
+	got := read(t, c, 0, small.EraseSize) // not cut: the third op asked
+	if !bytes.Equal(got[:half], bytes.Repeat([]byte{0xFF}, half)) || !bytes.Equal(got[half:], make([]byte, half)) {
+		t.Fatal("want the first half of the sector erased, the rest untouched")
+	}
+	// Program: only its first page written.
+	if err := c.Erase(ctx, small.EraseSize, small.EraseSize); !errors.Is(err, flashsim.ErrInterrupted) {
+		t.Fatalf("second erase: %v", err)
+	}
+	c.SetPowerCut(func(op flashsim.Op) bool { return op == flashsim.OpProgram })
+	if err := c.Program(ctx, 2*small.EraseSize, make([]byte, 3*small.PageSize)); !errors.Is(err, flashsim.ErrInterrupted) {
+		t.Fatalf("program: %v", err)
+	}
+	c.SetPowerCut(nil)
+	got = read(t, c, 2*small.EraseSize, 2*small.PageSize)
+	if !bytes.Equal(got[:small.PageSize], make([]byte, small.PageSize)) || !bytes.Equal(got[small.PageSize:], bytes.Repeat([]byte{0xFF}, small.PageSize)) {
+		t.Fatal("want exactly the first page programmed")
+	}
+	c.SetPowerCut(func(op flashsim.Op) bool { return op == flashsim.OpRead })
+	if _, err := c.ReadAt(make([]byte, 4), 0); !errors.Is(err, flashsim.ErrInterrupted) {
+		t.Fatalf("read: %v", err)
+	}
+}
