@@ -64,7 +64,7 @@ func TestRelayBoardSilentMidPress(t *testing.T) {
 	t.Logf("camrig press said: %s", strings.TrimSpace(r.stderr))
 
 	board.SetSilent(false)
-	wantExit(t, exitOK, "led", "--rig", path, "--unit", "cam1", "--watch", "20ms")
+	wantExit(t, exitOK, "led", "--rig", path, "--unit", "cam1", "--watch", ledWatchForTakeOver)
 	if board.Relay(solenoid) || cam.Button() {
 		t.Fatal("the next command after the board came back left the solenoid on")
 	}
