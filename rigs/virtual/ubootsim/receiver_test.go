@@ -71,9 +71,17 @@ func startCmd(t *testing.T, r *rig, io *bufIO, args ...string) (wait func() erro
 
 // TestLoadyProtocolDetails scripts a sender byte by byte through U-Boot's
 // corner cases: no 'C' after block 0, a bad complement, a duplicate, a bad
-// CRC, EOT answered with ACK ACK 'C', the final block 0.
+// CRC, EOT answered with ACK ACK 'C', the final block 0. It runs at U-Boot's
+// own timing, not fastTiming: the script answers the receiver step by step,
+// and every answer must arrive within the receiver's character timeout
+// (20 ms in fastTiming, which a loaded machine's stall under -race passed:
+// a spurious timeout, a retry too many, or 10 headers timed out before
+// block 0 was sent). The real 2 s makes the test wait about 7 s (the
+// timeouts it provokes), beside the package's other tests.
 func TestLoadyProtocolDetails(t *testing.T) {
-	r := newRig(t, w25q128, ubootsim.WithTiming(fastTiming))
+	t.Parallel()
+	timing := ubootsim.DefaultTiming()
+	r := newRig(t, w25q128, ubootsim.WithTiming(timing))
 	io := newBufIO()
 	wait := startCmd(t, r, io, "loady")
 	io.waitFor(t, "## Ready for binary (ymodem) download to 0x82000000 at 115200 bps...\r\n")
@@ -84,8 +92,8 @@ func TestLoadyProtocolDetails(t *testing.T) {
 	io.waitFor(t, "\x06")
 	acked := time.Now()
 	io.waitFor(t, "C") // only after the character timeout: U-Boot sends no 'C' after block 0
-	if d := time.Since(acked); d < fastTiming.CharTimeout {
-		t.Errorf("'C' %v after block 0's ACK, before the %v timeout", d, fastTiming.CharTimeout)
+	if d := time.Since(acked); d < timing.CharTimeout {
+		t.Errorf("'C' %v after block 0's ACK, before the %v timeout", d, timing.CharTimeout)
 	}
 	bad := block(1, 128, data, 0x1A)
 	bad[2] = 0x00 // blk ^ ~blk != 0xFF
