@@ -90,7 +90,12 @@ func runSuiteIn(ctx context.Context, dir, rigPath, name, filter string, ginkgoAr
 		"-rig=" + rigPath, "-out=" + filepath.Join(dir, name),
 		"-ginkgo.label-filter=" + filter, "-ginkgo.json-report=" + report, "-ginkgo.no-color"}, ginkgoArgs...)
 	cmd := exec.CommandContext(ctx, os.Args[0], args...)
-	cmd.Env = append(os.Environ(), "CAMRIG_STATE_DIR="+filepath.Join(dir, "state"),
+	state := filepath.Join(dir, "state")
+	if slices.Contains(ginkgoArgs, "-attach") {
+		// The simulator runs on the rig file's own state dir, dir.
+		state = dir
+	}
+	cmd.Env = append(os.Environ(), "CAMRIG_STATE_DIR="+state,
 		"XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "TMPDIR="+dir)
 	os.MkdirAll(filepath.Join(dir, "run"), 0o700)
 	start := time.Now()
