@@ -5,10 +5,12 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -55,6 +57,10 @@ type faultCase struct {
 	// after a cut reflash on the same state the NVR may have activated it,
 	// and the spec would fail for that, not for the flash.
 	forgetsConfig bool
+	// killWhenWritten: the harness process (the child running the suite)
+	// is SIGKILLed as this file under the state dir is first written (the
+	// flash's erase begins); its run leaves no report to judge.
+	killWhenWritten string
 }
 
 // rebootHold is cam1's reboot-hold spec: a press the relay board must make.
@@ -95,6 +101,9 @@ var faultCases = []faultCase{
 		on: func(t *testing.T, rig string) {
 			virtualtest.SetSim(t, rig, "verify", "units", "cam4", "power_cut_during")
 		}},
+	{fault: "harness SIGKILLed mid-reflash, then rerun", unit: "cam4", labels: "reflash",
+		spec: "recovers by serial firmware", killWhenWritten: "flash/cam4.bin", forgetsConfig: true,
+		expect: "the killed run leaves no verdict; the rerun takes the unit over and completes the reflash"},
 }
 
 // faultParallel is how many faults run at once (two cores).
@@ -184,11 +193,15 @@ func runFault(ctx context.Context, t *testing.T, c *faultCase) faultRun {
 		c.on(t, rigPath)
 	}
 	var r faultRun
-	r.faulty, r.err = runAttached(ctx, rigPath, func() suiteRun {
-		return runSuiteIn(ctx, dir, rigPath, "faulty", filter, args...)
-	}, func(s *virtual.Rig) error { return endsSafe(s, rigPath, c) })
-	if r.err == nil {
-		r.happened, r.err = judgeFault(c, r.faulty)
+	if c.killWhenWritten != "" {
+		r.happened, r.err = runKilled(ctx, dir, rigPath, c.unit, filter, c.killWhenWritten, args)
+	} else {
+		r.faulty, r.err = runAttached(ctx, rigPath, func() suiteRun {
+			return runSuiteIn(ctx, dir, rigPath, "faulty", filter, args...)
+		}, func(s *virtual.Rig) error { return endsSafe(s, rigPath, c) })
+		if r.err == nil {
+			r.happened, r.err = judgeFault(c, r.faulty)
+		}
 	}
 	if r.err != nil {
 		return r
@@ -214,6 +227,53 @@ func runFault(ctx context.Context, t *testing.T, c *faultCase) faultRun {
 		r.err = fmt.Errorf("the next run, fault off: %w", r.err)
 	}
 	return r
+}
+
+// runKilled runs the suite attached to a simulator of this process and
+// SIGKILLs it as the file watch (under dir) is first written after the
+// start: a harness dying mid-operation, leaving its lease and the unit as
+// they were.
+func runKilled(ctx context.Context, dir, rigPath, unit, filter, watch string, args []string) (string, error) {
+	s, err := virtual.Start(ctx, rigPath)
+	if err != nil {
+		return "", fmt.Errorf("starting the simulator: %w", err)
+	}
+	defer s.Close()
+	path := filepath.Join(dir, watch)
+	before, err := os.Stat(path)
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^TestSpecs$", "-test.timeout=6m",
+		"-rig=" + rigPath, "-out=" + filepath.Join(dir, "killed"), "-ginkgo.label-filter=" + filter, "-ginkgo.no-color"}, args...)...)
+	cmd.Env = append(os.Environ(), "CAMRIG_STATE_DIR="+dir, "XDG_RUNTIME_DIR="+filepath.Join(dir, "run"), "TMPDIR="+dir)
+	os.MkdirAll(filepath.Join(dir, "run"), 0o700)
+	if err := cmd.Start(); err != nil {
+		return "", err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case err := <-exited:
+			return "", fmt.Errorf("the run ended (%v) before %s was written", err, watch)
+		case <-ctx.Done():
+			cmd.Process.Kill()
+			<-exited
+			return "", ctx.Err()
+		case <-tick.C:
+		}
+		if fi, err := os.Stat(path); err == nil && fi.ModTime() != before.ModTime() {
+			cmd.Process.Signal(syscall.SIGKILL)
+			<-exited
+			if u := s.Unit(unit); u == nil || u.Button() {
+				return "", fmt.Errorf("the killed run left %s's button held (or no such unit)", unit)
+			}
+			return fmt.Sprintf("killed (pid %d) as %s was written", cmd.Process.Pid, watch), nil
+		}
+	}
 }
 
 // runAttached runs the suite (run, which passes -attach) against a
