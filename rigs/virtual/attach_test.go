@@ -249,7 +249,7 @@ func TestSimSectionErrors(t *testing.T) {
 		{"sim: {units: {b: {bricked: true}}}\n", `sim.units: no unit named "b"`},
 		{"sim: {nvr: {poll: -1s}}\n", "must not be negative"},
 		{"sim: {nvr: {poll: often}}\n", "often"},
-		{"sim:\n  units:\n    a: {brickd: true}\n", `rig.yaml:7: sim.units.a: unknown key "brickd" (known: bricked, `},
+		{"sim:\n  units:\n    a: {brickd: true}\n", `rig.yaml:7: sim.units.a: unknown key "brickd" (known: api_junk, bricked, `},
 		{"sim:\n  nvrr: {poll: 1s}\n", `rig.yaml:6: sim: unknown key "nvrr"`},
 	} {
 		_, err := Start(context.Background(), miniRig(t, dir, tc.top, units))
