@@ -4,7 +4,6 @@ package kmtronic
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/camrig/camrig/harness/internal/bindcheck"
@@ -48,12 +47,6 @@ func kmtronicChannel(ch int) error {
 	return nil
 }
 
-type kmtronicRelay struct {
-	b    *serialboard.Board
-	ch   int
-	last power.Commanded
-}
-
 func openKMTronic(ctx context.Context, cfg power.Config, deps power.Deps) (power.Switch, error) {
 	if err := kmtronicChannel(cfg.Channel); err != nil {
 		return nil, fmt.Errorf("kmtronic:%s: %w", cfg.Port, err)
@@ -62,7 +55,7 @@ func openKMTronic(ctx context.Context, cfg power.Config, deps power.Deps) (power
 	if err != nil {
 		return nil, err
 	}
-	return &kmtronicRelay{b: b, ch: cfg.Channel}, nil
+	return serialboard.NewFrameRelay(b, cfg.Channel, protocol), nil
 }
 
 func kmtronicFrame(ch int, on bool) []byte {
@@ -72,54 +65,14 @@ func kmtronicFrame(ch int, on bool) []byte {
 	return []byte{0xFF, byte(ch), 0x00}
 }
 
-func (r *kmtronicRelay) String() string { return fmt.Sprintf("%s#%d", r.b.Name(), r.ch) }
-
-// Set writes the frame; the board does not answer.
-func (r *kmtronicRelay) Set(ctx context.Context, on bool) error {
-	frame := kmtronicFrame(r.ch, on)
-	err := r.b.Exchange(ctx, "relay "+power.State(on), func(ctx context.Context, l *serialboard.Link) error {
-		return l.Write(ctx, frame)
-	})
-	if err != nil {
-		return fmt.Errorf("%s: set %s (% x): %w", r, power.State(on), frame, err)
-	}
-	r.last.Remember(on)
-	return nil
+// protocol is what this board family puts on the wire.
+var protocol = serialboard.FrameProtocol{
+	Frame:     kmtronicFrame,
+	Query:     func(ch int) []byte { return []byte{0xFF, byte(ch), 0x03} },
+	QueryName: "status request",
+	Parse:     parseKMTronicStatus,
+	Quote:     power.HexBytes,
 }
-
-// Get asks the board (FF nn 03), or reports the commanded state on boards
-// that do not answer it.
-func (r *kmtronicRelay) Get(ctx context.Context) (bool, error) {
-	return r.last.StatusOrFallback(ctx, r.b.Log(), r.String(), r.query)
-}
-
-func (r *kmtronicRelay) query(ctx context.Context) (bool, error) {
-	var on bool
-	err := r.b.Exchange(ctx, "status request", func(ctx context.Context, l *serialboard.Link) error {
-		if err := l.Write(ctx, []byte{0xFF, byte(r.ch), 0x03}); err != nil {
-			return err
-		}
-		buf, err := l.ReadUntil(ctx, func(p []byte) error {
-			var perr error
-			on, perr = parseKMTronicStatus(r.ch, p)
-			return perr
-		})
-		switch {
-		case err == nil:
-			return nil
-		case len(buf) == 0 && errors.Is(err, context.DeadlineExceeded):
-			return power.ErrSilent
-		}
-		return fmt.Errorf("%w (board sent %s)", err, power.HexBytes(buf))
-	})
-	if err != nil {
-		return false, fmt.Errorf("%s: status: %w", r, err)
-	}
-	return on, nil
-}
-
-// Close releases the reference on the board's port.
-func (r *kmtronicRelay) Close() error { return r.b.Close() }
 
 // parseKMTronicStatus parses the reply to FF ch 03: exactly FF ch 00|01.
 // It returns serialboard.ErrNeedMore while fewer than three bytes have arrived.

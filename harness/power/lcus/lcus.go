@@ -4,7 +4,6 @@ package lcus
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -49,12 +48,6 @@ func lcusChannel(ch int) error {
 	return nil
 }
 
-type lcusRelay struct {
-	b    *serialboard.Board
-	ch   int
-	last power.Commanded
-}
-
 func openLCUS(ctx context.Context, cfg power.Config, deps power.Deps) (power.Switch, error) {
 	if err := lcusChannel(cfg.Channel); err != nil {
 		return nil, fmt.Errorf("lcus:%s: %w", cfg.Port, err)
@@ -63,7 +56,7 @@ func openLCUS(ctx context.Context, cfg power.Config, deps power.Deps) (power.Swi
 	if err != nil {
 		return nil, err
 	}
-	return &lcusRelay{b: b, ch: cfg.Channel}, nil
+	return serialboard.NewFrameRelay(b, cfg.Channel, protocol), nil
 }
 
 // lcusFrame is the set command for ch.
@@ -75,54 +68,14 @@ func lcusFrame(ch int, on bool) []byte {
 	return []byte{0xA0, byte(ch), st, 0xA0 + byte(ch) + st}
 }
 
-func (r *lcusRelay) String() string { return fmt.Sprintf("%s#%d", r.b.Name(), r.ch) }
-
-// Set writes the frame; the board does not answer.
-func (r *lcusRelay) Set(ctx context.Context, on bool) error {
-	frame := lcusFrame(r.ch, on)
-	err := r.b.Exchange(ctx, "relay "+power.State(on), func(ctx context.Context, l *serialboard.Link) error {
-		return l.Write(ctx, frame)
-	})
-	if err != nil {
-		return fmt.Errorf("%s: set %s (% x): %w", r, power.State(on), frame, err)
-	}
-	r.last.Remember(on)
-	return nil
+// protocol is what this board family puts on the wire.
+var protocol = serialboard.FrameProtocol{
+	Frame:     lcusFrame,
+	Query:     func(int) []byte { return []byte{0xFF} },
+	QueryName: "status query",
+	Parse:     parseLCUSStatus,
+	Quote:     power.QuoteBytes,
 }
-
-// Get queries the board, or reports the commanded state on boards without
-// a status query (see the driver comment).
-func (r *lcusRelay) Get(ctx context.Context) (bool, error) {
-	return r.last.StatusOrFallback(ctx, r.b.Log(), r.String(), r.query)
-}
-
-func (r *lcusRelay) query(ctx context.Context) (bool, error) {
-	var on bool
-	err := r.b.Exchange(ctx, "status query", func(ctx context.Context, l *serialboard.Link) error {
-		if err := l.Write(ctx, []byte{0xFF}); err != nil {
-			return err
-		}
-		buf, err := l.ReadUntil(ctx, func(p []byte) error {
-			var perr error
-			on, perr = parseLCUSStatus(r.ch, p)
-			return perr
-		})
-		switch {
-		case err == nil:
-			return nil
-		case len(buf) == 0 && errors.Is(err, context.DeadlineExceeded):
-			return power.ErrSilent
-		}
-		return fmt.Errorf("%w (board sent %s)", err, power.QuoteBytes(buf))
-	})
-	if err != nil {
-		return false, fmt.Errorf("%s: status: %w", r, err)
-	}
-	return on, nil
-}
-
-// Close releases the reference on the board's port.
-func (r *lcusRelay) Close() error { return r.b.Close() }
 
 var lcusLine = regexp.MustCompile(`(?i)^\s*CH\s*(\d+)\s*:\s*(ON|OFF)\s*$`)
 
