@@ -1,6 +1,8 @@
 package console
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -12,12 +14,13 @@ import (
 // stamped, with the harness's own actions between them in time order, and
 // secrets still redacted.
 func TestWriteTimedSinceInterleavesTheHarness(t *testing.T) {
-	pw := secret.Literal("s3cret-Pass")
+	pwText := fmt.Sprintf("s3cret-Pass-%06x", rand.IntN(1<<24))
+	pw := secret.Literal(pwText)
 	tr := testTranscript(t, 1<<20, pw)
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	tr.append(at, []byte("old boot: ready\r\n"))
 	tr.append(at.Add(2*time.Second), []byte("U-Boot 2016.11\r\n"))
-	tr.append(at.Add(3*time.Second), []byte("login s3cret-Pass\r\nready\r\n"))
+	tr.append(at.Add(3*time.Second), []byte("login "+pwText+"\r\nready\r\n"))
 	notes := []Note{
 		{At: at.Add(4 * time.Second), Text: "press hold 150ms"},
 		{At: at.Add(1500 * time.Millisecond), Text: "power on"},

@@ -29,7 +29,7 @@ var (
 	nvrSecret  = fmt.Sprintf("nvr-Secret-%06x", rand.IntN(1<<24))
 	camSecret  = fmt.Sprintf("cam-Secret-%06x", rand.IntN(1<<24))
 	fileSecret = fmt.Sprintf("file-Secret-%06x", rand.IntN(1<<24))
-	literalPw  = "hunter2-literal"
+	literalPw  = fmt.Sprintf("literal-Pw-%06x", rand.IntN(1<<24))
 )
 
 // base is a valid rig; each error case edits it. Line numbers matter: the

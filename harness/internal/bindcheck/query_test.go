@@ -1,6 +1,8 @@
 package bindcheck
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"net/url"
 	"strings"
 	"testing"
@@ -9,7 +11,7 @@ import (
 // A credential in a URL's query or fragment is refused naming its key; the
 // value and the URL never appear in the message, nor in SafeURL's echo.
 func TestQueryCredentialsAreRefusedUnshown(t *testing.T) {
-	const pw = "Qz7-not-for-logs"
+	pw := fmt.Sprintf("Qz7-not-for-logs-%06x", rand.IntN(1<<24))
 	for _, tt := range []struct{ raw, key string }{
 		{"http://127.0.0.1/cm?user=admin&password=" + pw + "&cmnd=Power", "user=..., password=..."},
 		{"http://127.0.0.1/?PWD=" + pw, "PWD=..."},
