@@ -2,16 +2,12 @@ package console
 
 import (
 	"bytes"
-	"fmt"
 	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/camrig/camrig/harness/internal/ser2nettest"
 	"github.com/camrig/camrig/rigs/virtual/pty"
 )
 
@@ -19,56 +15,7 @@ import (
 // device (a pty slave) on a loopback port, and returns that port's address.
 func startSer2net(t *testing.T, device string, serverBaud int) string {
 	t.Helper()
-	bin, err := exec.LookPath("ser2net")
-	if err != nil {
-		t.Skip("ser2net not installed (apt-get install ser2net; `make deps` does it)")
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "ser2net.yaml")
-	_, port, _ := net.SplitHostPort(addr)
-	yaml := fmt.Sprintf(`%%YAML 1.1
----
-connection: &uart0
-  accepter: telnet(rfc2217),tcp,127.0.0.1,%s
-  connector: serialdev,%s,%dn81,local
-  options:
-    kickolduser: true
-`, port, device, serverBaud)
-	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "-n", "-d", "-u", "-c", cfg, "-P", filepath.Join(dir, "ser2net.pid"))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("ser2net output:\n%s", out.String())
-		}
-	})
-	// ser2net prints nothing when it is listening; probe until it accepts.
-	deadline := time.Now().Add(testDeadline)
-	for backoff := time.Millisecond; ; backoff = min(2*backoff, 100*time.Millisecond) {
-		c, err := net.Dial("tcp", addr)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("ser2net never listened on %s: %v\n%s", addr, err, out.String())
-		}
-		time.Sleep(backoff) // test-only: waiting for an external process we cannot get an event from
-	}
+	return ser2nettest.Start(t, device, serverBaud, ser2nettest.Options{KickOldUser: true})
 }
 
 func ttySpeed(t *testing.T, path string) uint32 {
