@@ -176,6 +176,7 @@ func startUnits(ctx context.Context, rf *RigFile, o options) (_ *Rig, err error)
 			}
 		}
 	}
+	r.armUARTUnplugs()
 	if err := r.buildBoards(); err != nil {
 		return nil, err
 	}
@@ -342,6 +343,8 @@ func (r *Rig) OnUnit(fn func(*unit.Unit)) {
 
 // ConsoleSlave is the /dev/pts path behind a unit's console link.
 func (r *Rig) ConsoleSlave(name string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	if p := r.consoles[name]; p != nil {
 		return p.SlavePath
 	}

@@ -382,6 +382,8 @@ func FuzzParseRigFile(f *testing.F) {
 		"sim: {units: {a: {defects: [never_boots, no_lockout]}}, nvr: {defects: [never_activates]}}\n"))
 	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n" +
 		"sim: {units: {a: {defects: [{x: 1}]}}, nvr: {defects: 3}}\n"))
+	f.Add([]byte("rig: r\nstate_dir: /x\nunits: [{name: a, profile: b, console: {port: /x/a}}]\n" +
+		"sim: {units: {a: {uart_unplug_during_boot: {after: 3s, for: 2s}}}}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rf, err := ParseRigFile("fuzz.yaml", data, "/tmp/state")
 		if err != nil {
@@ -406,6 +408,9 @@ func FuzzParseRigFile(f *testing.F) {
 			t.Fatalf("accepted negative pacing %+v", rf.Sim.NVR)
 		}
 		for _, su := range rf.Sim.Units {
+			if p := su.UARTUnplug; p != nil && (p.After <= 0 || p.For <= 0) {
+				t.Fatalf("accepted uart_unplug_during_boot %+v", *p)
+			}
 			for _, d := range su.Defects {
 				if d.On != OnUnit {
 					t.Fatalf("accepted %s as a unit defect", d.Name)

@@ -143,6 +143,56 @@ type SimUnit struct {
 	// after a write). The unit loses power, the operation stops half-done,
 	// and power returns at once, as after a brown-out.
 	PowerCutDuring string `yaml:"power_cut_during"`
+	// UARTUnplug pulls the USB adapter of the unit's console in the
+	// middle of a boot and plugs a new one in at the same path (a fault
+	// of the lab, attach_unplug.go).
+	UARTUnplug *UARTUnplug `yaml:"uart_unplug_during_boot"`
+}
+
+// UARTUnplug is `sim.units.<name>.uart_unplug_during_boot: {after, for}`,
+// both in device time (scaled by the rig's timescale, as the boot script's
+// delays are): the first boot of the unit that lasts After from its start
+// (power-on or restart) loses its console adapter then, for For.
+type UARTUnplug struct {
+	After time.Duration `yaml:"after"`
+	For   time.Duration `yaml:"for"`
+}
+
+// UnmarshalYAML reads {after: <duration>, for: <duration>}, both required
+// and positive, naming the line of what is wrong.
+func (p *UARTUnplug) UnmarshalYAML(n *yaml.Node) error {
+	const key = "uart_unplug_during_boot"
+	bad := func(line int, format string, a ...any) error {
+		// The file is filled in by ParseRigFile.
+		return &RigFileError{Line: line, Msg: key + ": " + fmt.Sprintf(format, a...)}
+	}
+	if n.Kind != yaml.MappingNode {
+		return bad(n.Line, "want {after: <duration>, for: <duration>} (device time, e.g. 3s)")
+	}
+	fields := map[string]*time.Duration{"after": &p.After, "for": &p.For}
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		dst, ok := fields[k.Value]
+		if !ok {
+			return bad(k.Line, "unknown key %q (known: after, for)", k.Value)
+		}
+		if seen[k.Value] {
+			return bad(k.Line, "%s given twice", k.Value)
+		}
+		seen[k.Value] = true
+		d, err := time.ParseDuration(v.Value)
+		if v.Kind != yaml.ScalarNode || err != nil || d <= 0 {
+			return bad(v.Line, "%s: %q: want a positive duration (device time, e.g. 3s)", k.Value, v.Value)
+		}
+		*dst = d
+	}
+	for _, k := range []string{"after", "for"} {
+		if !seen[k] {
+			return bad(n.Line, "%s is missing", k)
+		}
+	}
+	return nil
 }
 
 // SimNVR is `sim.nvr`: the virtual NVR's pacing, in device time (scaled

@@ -12,20 +12,22 @@ import (
 // keeps a 1 KiB YMODEM block from costing a timer per byte.
 const minRxWait = time.Millisecond
 
-// receive reads what the harness sends and queues it with arrival times.
-func (u *UART) receive() {
+// receive reads what the harness sends through adapter f and queues it
+// with arrival times, until f is unplugged or the UART closes.
+func (u *UART) receive(f *os.File, done chan struct{}) {
 	defer u.wg.Done()
+	defer close(done)
 	buf := make([]byte, 4096)
 	for {
-		n, err := u.f.Read(buf)
+		n, err := f.Read(buf)
 		if n > 0 {
 			u.deliver(buf[:n], time.Now())
 		}
 		if err != nil {
 			u.mu.Lock()
-			closed := u.closed
+			gone := u.closed || u.f != f
 			u.mu.Unlock()
-			if !closed && !errors.Is(err, os.ErrDeadlineExceeded) {
+			if !gone && !errors.Is(err, os.ErrDeadlineExceeded) {
 				u.log.Warn("uart: read from pty; input stops", "err", err)
 			}
 			return

@@ -92,9 +92,14 @@ func (u *UART) transmit() {
 			u.mu.Unlock()
 			continue
 		}
-		n := u.writeLocked(buf)
-		u.sent += uint64(n)
-		u.overruns += uint64(len(buf) - n)
+		var n int
+		if u.raw == nil {
+			u.lost += uint64(len(buf)) // on the wire, but no adapter to hear it
+		} else {
+			n = u.writeLocked(buf)
+			u.sent += uint64(n)
+			u.overruns += uint64(len(buf) - n)
+		}
 		u.lineFree = due
 		u.consumeLocked(len(buf))
 		tap := u.cfg.Tap

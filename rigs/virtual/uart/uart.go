@@ -10,6 +10,10 @@
 // Power matters: a cut drops every byte not yet on the wire and ignores
 // input until power returns, as a dead SoC would.
 //
+// The pty is the USB adapter on the unit's console pins: Unplug takes it
+// away (the line keeps running, what it sends meanwhile is lost) and Plug
+// puts a new one there.
+//
 // A UART is the unit's device.BootIO (see ReadByteContext).
 package uart
 
@@ -57,8 +61,6 @@ type Config struct {
 
 // UART is one simulated serial port.
 type UART struct {
-	f      *os.File
-	raw    syscall.RawConn
 	cfg    Config
 	log    *slog.Logger
 	bits   int
@@ -67,6 +69,14 @@ type UART struct {
 	mu   sync.Mutex
 	baud int
 	on   bool
+
+	// f and raw are the pty master the adapter is; nil while unplugged.
+	// rxDone closes when the receiver of f has stopped.
+	f      *os.File
+	raw    syscall.RawConn
+	rxDone chan struct{}
+	// lost counts output bytes sent while unplugged.
+	lost uint64
 
 	// transmit side
 	queue    []*segment
@@ -133,16 +143,12 @@ func New(master *os.File, cfg Config) (*UART, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw, err := master.SyscallConn()
-	if err != nil {
-		return nil, fmt.Errorf("uart: %w", err)
-	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	u := &UART{
-		f: master, raw: raw, cfg: cfg, log: log,
+		cfg: cfg, log: log,
 		bits:      1 + cfg.DataBits + parity + cfg.StopBits,
 		chunkN:    cfg.Chunk,
 		baud:      cfg.Baud,
@@ -150,10 +156,81 @@ func New(master *os.File, cfg Config) (*UART, error) {
 		rxChanged: make(chan struct{}),
 		done:      make(chan struct{}),
 	}
-	u.wg.Add(2)
+	u.mu.Lock()
+	err = u.plugLocked(master)
+	u.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	u.wg.Add(1)
 	go u.transmit()
-	go u.receive()
 	return u, nil
+}
+
+// plugLocked makes master the adapter and starts its receiver.
+func (u *UART) plugLocked(master *os.File) error {
+	raw, err := master.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("uart: %w", err)
+	}
+	u.f, u.raw, u.rxDone = master, raw, make(chan struct{})
+	u.wg.Add(1)
+	go u.receive(master, u.rxDone)
+	return nil
+}
+
+// ErrPlugged is Plug's error while an adapter is attached.
+var ErrPlugged = errors.New("uart: an adapter is plugged in already")
+
+// Unplug is the console's USB adapter pulled: the unit does not notice
+// (its line keeps running at line rate, so output is paced as before), but
+// every byte it sends until Plug is lost and nothing arrives from the
+// harness. It returns once the UART no longer touches the pty master; the
+// caller then closes it, which is what the harness's open port sees (a
+// hangup). Unplugging an unplugged or closed UART does nothing.
+func (u *UART) Unplug() {
+	u.mu.Lock()
+	f, done := u.f, u.rxDone
+	u.f, u.raw, u.rxDone = nil, nil, nil
+	u.mu.Unlock()
+	if f == nil {
+		return
+	}
+	// The receiver sees the deadline, finds f no longer its adapter and
+	// stops without a warning.
+	if err := f.SetReadDeadline(time.Now()); err != nil && !errors.Is(err, os.ErrClosed) {
+		u.log.Warn("uart: set deadline", "err", err)
+	}
+	<-done
+}
+
+// Plug attaches master (a new adapter's pty master, opened non-blocking)
+// after Unplug: output from now on reaches it, and input is read from it.
+// Nothing sent meanwhile is replayed. The caller keeps owning master.
+func (u *UART) Plug(master *os.File) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	switch {
+	case u.closed:
+		return ErrClosed
+	case u.f != nil:
+		return ErrPlugged
+	}
+	return u.plugLocked(master)
+}
+
+// Plugged reports whether an adapter is attached.
+func (u *UART) Plugged() bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.f != nil
+}
+
+// Lost is how many output bytes went out while no adapter was plugged in.
+func (u *UART) Lost() uint64 {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.lost
 }
 
 func parityBits(p string) (int, error) {
@@ -177,10 +254,13 @@ func (u *UART) Close() error {
 	u.closed = true
 	u.dropQueueLocked(ErrClosed)
 	close(u.done)
+	f := u.f
 	u.mu.Unlock()
 	// Unblock the reader; the poller returns at once.
-	if err := u.f.SetReadDeadline(time.Now()); err != nil && !errors.Is(err, os.ErrClosed) {
-		u.log.Warn("uart: set deadline", "err", err)
+	if f != nil {
+		if err := f.SetReadDeadline(time.Now()); err != nil && !errors.Is(err, os.ErrClosed) {
+			u.log.Warn("uart: set deadline", "err", err)
+		}
 	}
 	u.wg.Wait()
 	return nil

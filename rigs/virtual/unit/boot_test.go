@@ -296,3 +296,49 @@ func TestKeysSentBeforeTheCountdownCount(t *testing.T) {
 		h.con.expect(t, "HKVS # ")
 	}
 }
+
+// TestOnBootRunsPerBootAndEndsWithIt: a boot hook starts with every boot
+// (power-on and restart) and its context ends with that boot, so a fault
+// timed from a boot can never act in a later one.
+func TestOnBootRunsPerBootAndEndsWithIt(t *testing.T) {
+	h := newHarness(t, "blink", setup{fast: true})
+	started := make(chan context.Context, 10)
+	h.OnBoot(func(ctx context.Context) {
+		started <- ctx
+		<-ctx.Done()
+	})
+	next := func(why string) context.Context {
+		t.Helper()
+		select {
+		case ctx := <-started:
+			return ctx
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no boot hook at %s", why)
+			return nil
+		}
+	}
+	ended := func(ctx context.Context, why string) {
+		t.Helper()
+		select {
+		case <-ctx.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the boot hook's context outlived %s", why)
+		}
+	}
+	h.SetPower(true)
+	ctx := next("power-on")
+	h.waitState(t, StateUp)
+	if ctx.Err() != nil {
+		t.Fatal("the hook's context ended when the unit came up; it is the boot's until power goes or it restarts")
+	}
+	h.Reboot("test")
+	ended(ctx, "a restart")
+	ctx = next("the restart")
+	h.SetPower(false)
+	ended(ctx, "a power cut")
+	select {
+	case <-started:
+		t.Fatal("a boot hook ran with power off")
+	default:
+	}
+}

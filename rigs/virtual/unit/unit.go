@@ -125,7 +125,9 @@ type Unit struct {
 	commands map[string]device.Command
 	help     map[string]string
 	services []device.Service
-	fwcheck  device.FirmwareCheck
+	// bootHooks run at the start of every boot (OnBoot).
+	bootHooks []func(context.Context)
+	fwcheck   device.FirmwareCheck
 	// simpleShell: the bootloader was built without the hush shell.
 	simpleShell bool
 	basicKeep   func(*device.Store) []string
@@ -390,11 +392,27 @@ func (u *Unit) startBootLocked(powerOn bool) {
 	u.ctx, u.cancel = ctx, cancel
 	u.setStateLocked(StateBootloader)
 	io := &bootIO{u: u, gen: u.gen, ctx: ctx, powerOn: powerOn}
-	u.booting.Add(1)
+	u.booting.Add(1 + len(u.bootHooks))
 	go func() {
 		defer u.booting.Done()
 		u.boot(ctx, io)
 	}()
+	for _, h := range u.bootHooks {
+		go func() {
+			defer u.booting.Done()
+			h(ctx)
+		}()
+	}
+}
+
+// OnBoot calls fn in a goroutine of its own at the start of every boot
+// (power-on or restart) from now on, with the boot's context: it ends when
+// this boot does (a power cut, a restart, Close), so fn must return then.
+// It is how a fault of the lab times itself from a boot.
+func (u *Unit) OnBoot(fn func(ctx context.Context)) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.bootHooks = append(u.bootHooks, fn)
 }
 
 // restartLocked reboots a powered unit: line (if any) goes out first,
