@@ -87,15 +87,33 @@ func AwaitBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
 	failPats, failures := FailurePatterns(p)
 	pats = append(pats, failPats...)
 	what := fmt.Sprintf("%s boot-ready marker %q (profile deadline %v)", u.Name, p.Boot.ReadyMarker, p.Boot.Deadline)
+	// A console that drops during the boot (a USB adapter pulled) is
+	// waited for within the deadline; the boot is then unjudgeable, but
+	// whether it came up is worth saying.
+	var gapErr *ConsoleGapError
 	err := u.within(ctx, p.Boot.Deadline, what, func(ctx context.Context) error {
 		for {
 			m, err := u.Console.Expect(ctx, pats...)
 			if err != nil {
+				gap, port, back, err := u.waitOutGap(ctx, err)
+				if port != "" {
+					if gapErr == nil {
+						gapErr = &ConsoleGapError{Unit: u.Name, Port: port}
+					}
+					gapErr.Gaps = append(gapErr.Gaps, gap)
+				}
+				if back {
+					continue
+				}
 				return err
 			}
 			switch {
 			case m.Index == 0:
 				b.ReadyAt = m.At
+				if gapErr != nil {
+					gapErr.Ready, gapErr.ReadyAfter = true, m.At.Sub(since)
+					return gapErr
+				}
 				return nil
 			case m.Index >= firstFailure:
 				ex, _ := u.Console.(Excerpter)
@@ -106,7 +124,17 @@ func AwaitBoot(ctx context.Context, u *Unit, since time.Time) (Boot, error) {
 			b.Marks = append(b.Marks, names[m.Index])
 		}
 	})
-	if err != nil {
+	var fe *BootFailureError
+	switch {
+	case gapErr != nil && !errors.As(err, &fe):
+		// The unit may have booted: what is known is that its console
+		// was away for part of it.
+		if !gapErr.Ready {
+			gapErr.Err = err
+		}
+		u.step("boot-unjudged", gapErr.Error())
+		return b, gapErr
+	case err != nil:
 		return b, fmt.Errorf("%s did not boot: %w", u.Name, err)
 	}
 	b.Took = b.ReadyAt.Sub(b.PoweredAt)
