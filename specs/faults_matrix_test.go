@@ -46,6 +46,9 @@ type faultCase struct {
 	fails string
 	// expect says it for the table.
 	expect string
+	// transcript, if set, must match (a regexp) the transcript the spec's
+	// report names: what the fault leaves in the evidence.
+	transcript string
 	// on switches the fault on in the rig file.
 	on func(t *testing.T, rigPath string)
 	// holdsButton: the fault leaves the solenoid on, the one unsafe end a
@@ -100,6 +103,14 @@ var faultCases = []faultCase{
 		spec: "recovers by serial firmware", fails: `reflash cam4: verify flash: uboot: "sf read [^"]*"`, expect: "fails naming the step; the rerun completes the reflash", forgetsConfig: true,
 		on: func(t *testing.T, rig string) {
 			virtualtest.SetSim(t, rig, "verify", "units", "cam4", "power_cut_during")
+		}},
+	{fault: "UART unplugged and replugged mid-boot", unit: "cam1", labels: "boot", focus: "boots after power-on",
+		spec: "boots after power-on", fails: `cam1's boot cannot be judged: its console \S+ was disconnected from [0-9:.]+ to [0-9:.]+ \(\d+ms\); what the unit said meanwhile is lost .*; the boot-ready marker came after it`,
+		expect:     "fails: the boot came up but cannot be judged, naming the console's gap",
+		transcript: `\[camrig: console disconnected [0-9:.]+, reopened [0-9:.]+; what the unit said meanwhile is lost\](?s:.*)blink: app ready`,
+		on: func(t *testing.T, rig string) {
+			virtualtest.SetSim(t, rig, "3s", "units", "cam1", "uart_unplug_during_boot", "after")
+			virtualtest.SetSim(t, rig, "2s", "units", "cam1", "uart_unplug_during_boot", "for")
 		}},
 	{fault: "harness SIGKILLed mid-reflash, then rerun", unit: "cam4", labels: "reflash",
 		spec: "recovers by serial firmware", killWhenWritten: "flash/cam4.bin", forgetsConfig: true,
@@ -329,6 +340,9 @@ func judgeFault(c *faultCase, r suiteRun) (string, error) {
 	if err := nothingLost(r, s); err != nil {
 		return "", err
 	}
+	if err := transcriptShows(r, s, c.transcript); err != nil {
+		return "", err
+	}
 	if c.fails == "" {
 		if s.State != types.SpecStatePassed {
 			return "", fmt.Errorf("%q %s: %s", s.LeafNodeText, s.State, summary(s.Failure.Message))
@@ -343,11 +357,12 @@ func judgeFault(c *faultCase, r suiteRun) (string, error) {
 	if got == "" {
 		return "", fmt.Errorf("%q failed, but not naming the fault /%s/: %s", s.LeafNodeText, c.fails, summary(msg))
 	}
-	return "failed: " + tmpPath.ReplaceAllString(got, "$1"), nil
+	return "failed: " + tmpPath.ReplaceAllString(got, "$1$2"), nil
 }
 
-// tmpPath is a run's temporary path, shortened to its file in the table.
-var tmpPath = regexp.MustCompile(`\S*/([^/\s]+#\d+)`)
+// tmpPath is a run's temporary path (a flash file's, or one under the
+// run's directory), shortened to its file in the table.
+var tmpPath = regexp.MustCompile(`\S*/([^/\s]+#\d+)|\S*/camrig-suite-\d+/(\S+)`)
 
 // nothingLost requires a run's reports on disk and the spec's transcript
 // (which the report names) there too, unless the spec failed opening its
@@ -373,4 +388,27 @@ func nothingLost(r suiteRun, s types.SpecReport) error {
 		}
 	}
 	return nil
+}
+
+// transcriptShows requires the spec's transcripts (which nothingLost found
+// on disk) to match want, a regexp ("": nothing required).
+func transcriptShows(r suiteRun, s types.SpecReport, want string) error {
+	if want == "" {
+		return nil
+	}
+	re := regexp.MustCompile(want)
+	for _, e := range s.ReportEntries {
+		if e.Name != reports.EntryTranscript {
+			continue
+		}
+		text, err := os.ReadFile(filepath.Join(r.outDir, e.StringRepresentation()))
+		if err != nil {
+			return err
+		}
+		if re.Match(text) {
+			return nil
+		}
+		return fmt.Errorf("the transcript %s does not show /%s/:\n%s", e.StringRepresentation(), want, tail(string(text), 1500))
+	}
+	return fmt.Errorf("%q names no transcript to show /%s/", s.LeafNodeText, want)
 }
