@@ -16,6 +16,32 @@ import (
 // resetSpecs are the vendor reset procedures, each where the model has it.
 func resetSpecs(t *target) {
 	h := t.profile.Holds
+	// The specs that leave the unit as it was (activated, its settings
+	// kept) come first, the ones that reset it last: a press without
+	// effect or an outage then finds the unit up and active from the spec
+	// before, instead of waiting for it to be activated again after a
+	// factory reset.
+	if _, ok := h.ShortPress(); ok {
+		It("changes nothing after a short press", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
+			pressWithoutEffect(ctx, t, procedure.ShortPress)
+		})
+	}
+	if _, ok := h.BelowFactory(); ok {
+		It("changes nothing after a hold below the factory minimum", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
+			pressWithoutEffect(ctx, t, procedure.BelowFactory)
+		})
+	}
+	// A factory reset is recognised by the console marker and by the
+	// unit's state: a unit that wipes its config silently at boot prints
+	// nothing, but comes back inactive without its settings.
+	It("comes back from a power outage without a factory reset", Label("outage"), SpecTimeout(budget(t, 5)), func(ctx SpecContext) {
+		mark := bootAndMark(ctx, t)
+		o, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(o.After.Has("factory")).To(BeFalse(), "a power outage must not factory-reset the unit")
+		mark.kept(ctx, "a power outage")
+		t.leavesUp()
+	})
 	if h.Reboot != nil {
 		It("reboots without a factory reset after a reboot hold", Label("reset"), SpecTimeout(budget(t, 2, h.Reboot.Max)), func(ctx SpecContext) {
 			r, err := procedure.RebootHold(ctx, t.Procedure(), procedure.ResetOptions{Booted: t.tookUp()})
@@ -44,27 +70,6 @@ func resetSpecs(t *target) {
 			t.leavesUp()
 		})
 	}
-	if _, ok := h.ShortPress(); ok {
-		It("changes nothing after a short press", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
-			pressWithoutEffect(ctx, t, procedure.ShortPress)
-		})
-	}
-	if _, ok := h.BelowFactory(); ok {
-		It("changes nothing after a hold below the factory minimum", Label("reset", "no-effect"), SpecTimeout(quietPressTimeout(t)), func(ctx SpecContext) {
-			pressWithoutEffect(ctx, t, procedure.BelowFactory)
-		})
-	}
-	// A factory reset is recognised by the console marker and by the
-	// unit's state: a unit that wipes its config silently at boot prints
-	// nothing, but comes back inactive without its settings.
-	It("comes back from a power outage without a factory reset", Label("outage"), SpecTimeout(budget(t, 5)), func(ctx SpecContext) {
-		mark := bootAndMark(ctx, t)
-		o, err := procedure.PowerOutage(ctx, t.Procedure(), procedure.ResetOptions{Booted: true})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(o.After.Has("factory")).To(BeFalse(), "a power outage must not factory-reset the unit")
-		mark.kept(ctx, "a power outage")
-		t.leavesUp()
-	})
 }
 
 // pressWithoutEffect presses a booted unit's button in a way the model
@@ -87,6 +92,9 @@ func pressWithoutEffect(ctx context.Context, t *target, which string) {
 		}
 		Expect(err).NotTo(HaveOccurred())
 		mark.kept(ctx, which)
+		// The console stayed quiet over the read-back too: a unit that
+		// restarts a little later than its reaction time shows it here.
+		Expect(procedure.StillQuiet(ctx, t.Procedure(), which, rec)).To(Succeed())
 		AddReportEntry("hold", fmt.Sprintf("%s: held %v (requested %v; %v profile time)", which, rec.Measured.Round(1e5),
 			rec.Requested, t.Scale.Unscale(rec.Measured).Round(1e7)))
 		t.leavesUp()
@@ -98,8 +106,9 @@ func pressWithoutEffect(ctx context.Context, t *target, which string) {
 const quietPressAttempts = 3
 
 // quietPressTimeout covers every attempt: a cold boot, the activation,
-// the quiet watch and the API's answer afterwards (each within a boot
-// deadline), and the press (shorter than the factory window).
+// the quiet watch (the profile's reaction time, shorter than a boot
+// deadline) and the API's answer afterwards (each within a boot deadline),
+// and the press (shorter than the factory window).
 func quietPressTimeout(t *target) time.Duration {
 	return budget(t, 4*quietPressAttempts, quietPressAttempts*t.profile.Holds.Factory.Min)
 }

@@ -39,11 +39,16 @@ func (e *HoldMissedError) Error() string {
 // PressWithoutEffect presses a running unit's button with one of the
 // presses the model documents no effect for (ShortPress, BelowFactory) and
 // requires that the console shows none: no reboot or factory-reset
-// marker, no bootloader banner, no new boot, for the profile's boot
-// deadline after the release (a unit that restarts says so well within
-// it). A press the rig could not make short enough (or long enough) is a
-// *HoldMissedError, not a verdict. Whether the settings survived is for
-// the caller to read back: the procedure knows only the console.
+// marker, no bootloader banner, no new boot, for the profile's reaction
+// time (holds.reaction, scaled) plus ReactionSlack after the release. The
+// firmware judges a hold when it is released, so a unit that restarts on
+// it says so within that time; a whole boot deadline of quiet would only
+// make the run longer. The caller then reads the unit back (settings,
+// activation) and calls StillQuiet, which extends the watch over that
+// read-back. A press the rig could not make short enough (or long
+// enough) is a *HoldMissedError, not a verdict. Whether the settings
+// survived is for the caller to read back: the procedure knows only the
+// console.
 func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Record, error) {
 	var q profile.QuietPress
 	var ok bool
@@ -72,6 +77,46 @@ func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Recor
 		return rec, &HoldMissedError{Unit: u.Name, Which: which, Requested: rec.Requested, Measured: rec.Seen,
 			Above: u.D(q.Above), Below: u.D(q.Below)}
 	}
+	reaction := u.Profile.Holds.ReactionTime()
+	what := fmt.Sprintf("%s: quiet after %s (profile reaction time %v)", u.Name, which, reaction)
+	wctx, cancel := clock.WithTimeout(ctx, u.Clock, u.D(reaction)+ReactionSlack, what)
+	defer cancel()
+	err = u.expectNoReaction(wctx, which, rec)
+	switch {
+	case err != nil:
+		return rec, err
+	case ctx.Err() != nil:
+		return rec, fmt.Errorf("%s: interrupted while watching the console after %s: %w", u.Name, which, context.Cause(ctx))
+	}
+	return rec, nil
+}
+
+// ReactionSlack is added to the scaled reaction time of a quiet watch: the
+// way from the unit's reaction to the harness (the UART at its real baud
+// rate, ser2net, the host's scheduling), which the rig's timescale does
+// not shrink.
+const ReactionSlack = 100 * time.Millisecond
+
+// StillQuiet requires that the console has shown no reaction to the press
+// (see PressWithoutEffect) up to now, without waiting: called after the
+// caller has read the unit back, it extends the quiet watch over that
+// read-back, so a unit that restarts a little later than its profile's
+// reaction time is caught too.
+func StillQuiet(ctx context.Context, u *Unit, which string, rec press.Record) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%s: interrupted before the console was read after %s: %w", u.Name, which, context.Cause(ctx))
+	}
+	now, stop := context.WithCancelCause(ctx)
+	stop(errQuietSoFar)
+	return u.expectNoReaction(now, which, rec)
+}
+
+var errQuietSoFar = errors.New("nothing since the quiet watch")
+
+// expectNoReaction watches the console until wctx ends for a sign that
+// the unit restarted or factory-reset after the press: an error naming it,
+// or nil once wctx ended quietly (its deadline or errQuietSoFar).
+func (u *Unit) expectNoReaction(wctx context.Context, which string, rec press.Record) error {
 	b := u.Profile.Boot
 	var pats []console.Pattern
 	var names []string
@@ -83,17 +128,15 @@ func PressWithoutEffect(ctx context.Context, u *Unit, which string) (press.Recor
 			pats, names = append(pats, console.Lit(m.text)), append(names, m.name)
 		}
 	}
-	what := fmt.Sprintf("%s: quiet after %s (profile boot deadline %v)", u.Name, which, b.Deadline)
-	wctx, cancel := clock.WithTimeout(ctx, u.Clock, u.D(b.Deadline), what)
-	defer cancel()
 	m, err := u.Console.Expect(wctx, pats...)
+	cause := context.Cause(wctx)
 	switch {
 	case err == nil:
-		return rec, fmt.Errorf("%s: %s (held %v) %s the unit: it printed %q", u.Name, which, rec.Measured, names[m.Index], m.Text)
-	case ctx.Err() != nil:
-		return rec, fmt.Errorf("%s: interrupted while watching the console after %s: %w", u.Name, which, context.Cause(ctx))
-	case errors.As(context.Cause(wctx), new(*clock.DeadlineError)):
-		return rec, nil // a whole boot deadline of quiet: nothing happened
+		return fmt.Errorf("%s: %s (held %v) %s the unit: it printed %q", u.Name, which, rec.Measured, names[m.Index], m.Text)
+	case errors.Is(cause, errQuietSoFar), errors.As(cause, new(*clock.DeadlineError)):
+		return nil // quiet: nothing happened
+	case wctx.Err() != nil:
+		return nil // the caller's ctx ended: it says so
 	}
-	return rec, fmt.Errorf("%s: watching the console after %s: %w", u.Name, which, err)
+	return fmt.Errorf("%s: watching the console after %s: %w", u.Name, which, err)
 }

@@ -7,12 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/camrig/camrig/harness/console"
 	"github.com/camrig/camrig/harness/procedure"
 )
 
 // A press the model documents no effect for: the sound unit stays quiet
-// for a whole boot deadline and the procedure passes; a unit that reacts
-// fails it, naming the press and what the unit did.
+// for the profile's reaction time and the procedure passes, and StillQuiet
+// after it too; a unit that reacts fails it, naming the press and what the
+// unit did.
 func TestPressWithoutEffect(t *testing.T) {
 	ctx := context.Background()
 	cases := []struct {
@@ -46,6 +48,11 @@ func TestPressWithoutEffect(t *testing.T) {
 			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
 				t.Fatalf("err = %v, want %q", err, c.want)
 			}
+			if err == nil {
+				if err := procedure.StillQuiet(ctx, b.Unit, c.which, rec); err != nil {
+					t.Fatalf("StillQuiet on a quiet unit: %v", err)
+				}
+			}
 		})
 	}
 	nb := newButtonUnit(t, "no-button")
@@ -67,5 +74,49 @@ func TestPressWithoutEffectNamesAMissedHold(t *testing.T) {
 	var miss *procedure.HoldMissedError
 	if !errors.As(err, &miss) || miss.Below != 100*time.Millisecond || !strings.Contains(err.Error(), "no verdict on the unit") {
 		t.Fatalf("err = %v, want a HoldMissedError below 100ms", err)
+	}
+}
+
+// A unit that reacts after the quiet watch (later than its profile's
+// reaction time, while the caller reads its settings back) is caught by
+// StillQuiet, naming the press and what the unit printed; so is one whose
+// console shows only a new boot.
+func TestStillQuietCatchesALateReaction(t *testing.T) {
+	for _, late := range []string{"rebooting\r\n", "U-Boot 1.3.4 (Jan 1 2016)\r\n"} {
+		b := newButtonUnit(t, "hikvision-ds2cd")
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if _, err := procedure.ColdBoot(ctx, b.Unit); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := procedure.PressWithoutEffect(ctx, b.Unit, procedure.ShortPress)
+		if err != nil {
+			t.Fatal(err)
+		}
+		printAndWait(ctx, t, b, late)
+		err = procedure.StillQuiet(ctx, b.Unit, procedure.ShortPress, rec)
+		if err == nil || !strings.Contains(err.Error(), "a short press (held ") || !strings.Contains(err.Error(), "restarted the unit") {
+			t.Fatalf("%q after the watch: StillQuiet = %v, want a short press that restarted the unit", late, err)
+		}
+	}
+}
+
+// printAndWait has the fake unit print s and returns once the console has
+// received it.
+func printAndWait(ctx context.Context, t *testing.T, b *buttonUnit, s string) {
+	t.Helper()
+	tr := b.Console.(*console.Console).Transcript()
+	want := tr.Len() + int64(len(s))
+	b.dev.Print(s)
+	for {
+		changed := tr.Changed()
+		if tr.Len() >= want {
+			return
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			t.Fatalf("the console never received %q", s)
+		}
 	}
 }

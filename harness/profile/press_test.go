@@ -1,6 +1,9 @@
 package profile_test
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -110,5 +113,24 @@ func TestPressesWithoutEffect(t *testing.T) {
 	}
 	if _, ok := (profile.Holds{}).BelowFactory(); ok {
 		t.Error("a model without a factory hold has a hold below it")
+	}
+}
+
+// How long a quiet press is watched: the profile's holds.reaction, or the
+// default when it gives none; a model without a button cannot give one.
+func TestReactionTime(t *testing.T) {
+	if got := (profile.Holds{}).ReactionTime(); got != profile.DefaultReaction {
+		t.Fatalf("no holds.reaction: %v, want the default %v", got, profile.DefaultReaction)
+	}
+	if got := (profile.Holds{Reaction: 2 * time.Second}).ReactionTime(); got != 2*time.Second {
+		t.Fatalf("holds.reaction 2s: %v", got)
+	}
+	base, err := os.ReadFile(filepath.Join(dir, "no-button.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := strings.Replace(string(base), "reset_button: false", "reset_button: false\nholds: {reaction: 2s}", 1)
+	if _, err := profile.Parse("nb.yaml", []byte(in)); err == nil || !strings.Contains(err.Error(), "without reset_button") {
+		t.Fatalf("holds.reaction on a model without a button: %v", err)
 	}
 }

@@ -60,6 +60,26 @@ type Holds struct {
 	// AfterBoot: the unit must be fully booted before the press counts
 	// (generic IPC: power up, wait ~3 min, then press).
 	AfterBoot bool `yaml:"after_boot"`
+	// Reaction is how soon after the button's release a unit that acts on
+	// a hold shows it on its console (the reboot or factory marker, or the
+	// bootloader's banner): the firmware judges a hold when it is released.
+	// A press the model documents no effect for is watched this long
+	// (scaled) for a restart, not a whole boot deadline. Default
+	// DefaultReaction; see Holds.ReactionTime.
+	Reaction time.Duration `yaml:"reaction"`
+}
+
+// DefaultReaction is Holds.Reaction when a profile gives none: room for
+// firmware that polls its button once a second and logs through a
+// buffered syslog before it restarts.
+const DefaultReaction = 5 * time.Second
+
+// ReactionTime is the profile's holds.reaction, or DefaultReaction.
+func (h Holds) ReactionTime() time.Duration {
+	if h.Reaction > 0 {
+		return h.Reaction
+	}
+	return DefaultReaction
 }
 
 // Boot describes power-on to application-ready.

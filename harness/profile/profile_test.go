@@ -109,6 +109,8 @@ func TestValidationErrorsNameLine(t *testing.T) {
 		{"failure marker bad regex", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp, regex: \"isp(\"}]", "marker \"isp\": error parsing regexp"},
 		{"failure marker matching nothing", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: isp, regex: \"x*\"}]", "matches an empty line"},
 		{"failure marker twice", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{name: a, text: x}, {name: a, text: y}]", "marker \"a\" given twice"},
+		{"negative reaction", "release_on_led: true", "release_on_led: true\n  reaction: -1s", "holds.reaction -1s: want a positive time"},
+		{"reaction past the boot", "release_on_led: true", "release_on_led: true\n  reaction: 90s", "shorter than boot.deadline 1m30s"},
 		{"failure marker unnamed", "deadline: 90s", "deadline: 90s\n  failure_markers:\n    add: [{text: x}]", "a marker needs a name"},
 	}
 	for _, c := range cases {

@@ -37,8 +37,12 @@ func (p *Profile) validate() []problem {
 	if p.ResetButton && p.Holds.Factory == nil {
 		bad("a model with reset_button needs holds.factory", "holds")
 	}
-	if !p.ResetButton && (p.Holds.Factory != nil || p.Holds.Reboot != nil || p.Holds.PowerOn != nil) {
+	if !p.ResetButton && (p.Holds.Factory != nil || p.Holds.Reboot != nil || p.Holds.PowerOn != nil || p.Holds.Reaction != 0) {
 		bad("holds given for a model without reset_button", "holds")
+	}
+	if r := p.Holds.Reaction; r < 0 || (r > 0 && p.Boot.Deadline > 0 && r >= p.Boot.Deadline) {
+		bad(fmt.Sprintf("holds.reaction %v: want a positive time shorter than boot.deadline %v (or none: %v)",
+			r, p.Boot.Deadline, DefaultReaction), "holds", "reaction")
 	}
 	if r, f := p.Holds.Reboot, p.Holds.Factory; r != nil && f != nil && r.Max >= f.Min {
 		bad(fmt.Sprintf("holds.reboot max %v overlaps holds.factory min %v", r.Max, f.Min), "holds", "reboot")
