@@ -7,11 +7,14 @@ import (
 	"os"
 
 	"go.bug.st/serial"
+
+	"github.com/camrig/camrig/harness/internal/ttyread"
 )
 
 // serialPort is a local tty (USB adapter, on-board UART, pty slave).
 type serialPort struct {
 	p    serial.Port
+	r    *os.File
 	mode serial.Mode
 }
 
@@ -34,16 +37,19 @@ func serialEndpoint(cfg Config) endpoint {
 		if _, err := os.Stat(cfg.Port); err != nil {
 			return nil, fmt.Errorf("console %s: %w", cfg.Port, unwrapPathErr(err))
 		}
+		// Reads go through the runtime's poller (harness/internal/ttyread),
+		// opened before the serial package makes the tty exclusive.
+		rf, err := ttyread.Open(cfg.Port)
+		if err != nil {
+			return nil, fmt.Errorf("console %s: %w", cfg.Port, unwrapPathErr(err))
+		}
 		m := mode
 		p, err := serial.Open(cfg.Port, &m)
 		if err != nil {
+			rf.Close()
 			return nil, fmt.Errorf("console %s: open at %s: %w", cfg.Port, cfg.Framing(), err)
 		}
-		if err := p.SetReadTimeout(serial.NoTimeout); err != nil {
-			p.Close()
-			return nil, fmt.Errorf("console %s: %w", cfg.Port, err)
-		}
-		return &serialPort{p: p, mode: m}, nil
+		return &serialPort{p: p, r: rf, mode: m}, nil
 	}
 	return endpoint{name: cfg.Port, dial: dial, watch: cfg.Port}
 }
@@ -56,9 +62,9 @@ func unwrapPathErr(err error) error {
 	return err
 }
 
-func (s *serialPort) Read(p []byte) (int, error)  { return s.p.Read(p) }
+func (s *serialPort) Read(p []byte) (int, error)  { return s.r.Read(p) }
 func (s *serialPort) Write(p []byte) (int, error) { return s.p.Write(p) }
-func (s *serialPort) Close() error                { return s.p.Close() }
+func (s *serialPort) Close() error                { return errors.Join(s.r.Close(), s.p.Close()) }
 func (s *serialPort) DiscardInput() error         { return s.p.ResetInputBuffer() }
 
 // SetBaud changes only the rate; framing stays as opened.

@@ -46,7 +46,7 @@ type layer struct {
 //     simulator (`camrig sim`) and renders reports. Only it sees every floor.
 var layers = []layer{
 	{name: "foundations", mayImport: []string{"foundations"}, pkgs: []string{
-		"clock", "secret", "timeline", "internal/strictyaml", "internal/inputfile", "internal/digest", "internal/bindcheck", "internal/ser2nettest", "fwimage", "ymodem",
+		"clock", "secret", "timeline", "internal/strictyaml", "internal/inputfile", "internal/digest", "internal/bindcheck", "internal/ser2nettest", "internal/ttyread", "fwimage", "ymodem",
 		"notation", "internal/layering"}},
 	{name: "devices", mayImport: []string{"foundations", "devices"}, pkgs: []string{
 		"profile", "console", "power", "drivers", "press", "led", "safety", "uboot", "qemu",

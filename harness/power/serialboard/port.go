@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"go.bug.st/serial"
 
 	"github.com/camrig/camrig/harness/clock"
+	"github.com/camrig/camrig/harness/internal/ttyread"
 	"github.com/camrig/camrig/harness/power"
 )
 
@@ -154,6 +156,7 @@ func (p *sharedPort) transact(ctx context.Context, clk clock.Clock, timeout time
 // (no polling, no read timeouts) and can give up the moment ctx ends.
 type Link struct {
 	port serial.Port
+	rx   io.ReadCloser
 
 	mu      sync.Mutex
 	buf     []byte
@@ -164,15 +167,24 @@ type Link struct {
 }
 
 func openLink(path string, baud int) (*Link, error) {
+	// Replies are read through the runtime's poller (harness/internal/
+	// ttyread), opened before the serial package makes the tty exclusive:
+	// a reader parked in select(2) can leave the board's reply, and on the
+	// virtual rig the board itself, waiting for a processor.
+	rx, err := ttyread.Open(path)
+	if err != nil {
+		return nil, err
+	}
 	port, err := serial.Open(path, &serial.Mode{BaudRate: baud, DataBits: 8, Parity: serial.NoParity, StopBits: serial.OneStopBit})
 	if err != nil {
+		rx.Close()
 		return nil, err
 	}
 	// Whatever the board said while nobody had the port open (the tail of
 	// another process's exchange) is not a reply to us. Best effort: the
 	// stale-byte check of transact still drops what a flush missed.
 	_ = port.ResetInputBuffer()
-	l := &Link{port: port, changed: make(chan struct{}), done: make(chan struct{})}
+	l := &Link{port: port, rx: rx, changed: make(chan struct{}), done: make(chan struct{})}
 	go l.readLoop()
 	return l, nil
 }
@@ -181,7 +193,7 @@ func (l *Link) readLoop() {
 	defer close(l.done)
 	b := make([]byte, 512)
 	for {
-		n, err := l.port.Read(b)
+		n, err := l.rx.Read(b)
 		if n == 0 && err == nil {
 			// Only a read timeout returns (0, nil) and none is set; treat
 			// it as the port going away rather than spin.
@@ -229,7 +241,7 @@ func (l *Link) broken() bool {
 }
 
 func (l *Link) close() error {
-	err := l.port.Close()
+	err := errors.Join(l.rx.Close(), l.port.Close())
 	<-l.done
 	return err
 }
