@@ -287,9 +287,14 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 		ask = due.Add(-s.opts.ReleaseLead)
 	}
 	var waitErr error
-	if until == nil {
+	switch {
+	case until == nil && timed:
+		// Only to be on the board early: the board's own wait until due
+		// is the precise one.
+		waitErr = clock.Wait(holdCtx, clk, ask.Sub(clk.Now()))
+	case until == nil:
 		waitErr = clock.WaitUntilPrecise(holdCtx, clk, ask)
-	} else {
+	default:
 		rec.Met, waitErr = s.waitUntil(holdCtx, ask.Sub(clk.Now()), until)
 	}
 	notBefore := due
