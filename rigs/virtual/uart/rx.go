@@ -127,14 +127,22 @@ func (u *UART) ReadByteUntil(ctx context.Context, stop <-chan struct{}) (byte, e
 				u.mu.Unlock()
 				return b, nil
 			}
-			// The last byte of a burst (a YMODEM block's CRC) is timed
-			// exactly; bytes inside a burst are taken in timer batches.
-			if last := len(u.rx) == 1 && len(c.data) == 1; last && at.Sub(now) < spinBelow {
+			// The tail of a burst (a YMODEM block's last bytes and CRC, the
+			// end of a typed line) is waited for precisely, so the reader
+			// has the last byte the moment it has arrived, as a bootloader
+			// polling its FIFO does (bytes before it are taken then too:
+			// a byte may be read late, never early). The body of the burst
+			// is taken in timer batches, and the last batch's timer is
+			// set early enough that its lateness cannot make the reader
+			// late for the tail: a 1 KiB block read a batch late (a
+			// millisecond) would add that to every round trip.
+			end := u.rx[len(u.rx)-1].availLast()
+			if end.Sub(now) < preciseTail {
 				u.mu.Unlock()
-				spinUntil(at)
+				sleepUntil(end)
 				continue
 			}
-			d := max(at.Sub(now), minRxWait)
+			d := min(max(at.Sub(now), minRxWait), end.Sub(now)-preciseTail)
 			if timer == nil {
 				timer = time.NewTimer(d)
 			} else {

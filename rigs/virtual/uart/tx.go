@@ -29,6 +29,13 @@ func (u *UART) Queue(p []byte) <-chan error {
 		done <- nil
 		return done
 	}
+	now := time.Now()
+	// On an idle line the first bit leaves now, as a real UART starts
+	// shifting the moment its holding register is written; the
+	// transmitter waking up later must not delay it.
+	if len(u.queue) == 0 && u.lineFree.Before(now) {
+		u.lineFree = now
+	}
 	u.queue = append(u.queue, &segment{data: append([]byte(nil), p...), done: done})
 	select {
 	case u.txWake <- struct{}{}:
@@ -56,9 +63,7 @@ func (u *UART) transmit() {
 	buf := make([]byte, 0, 1024)
 	for {
 		u.mu.Lock()
-		idle := false
 		for !u.closed && (len(u.queue) == 0 || !u.on) {
-			idle = true
 			u.mu.Unlock()
 			select {
 			case <-u.txWake:
@@ -75,9 +80,9 @@ func (u *UART) transmit() {
 		epoch := u.epoch
 		// While streaming, the next chunk starts where the last one ended
 		// even if this goroutine woke late, so timer latency does not add
-		// up; after an idle line (or a long stall) it starts now.
-		now := time.Now()
-		if (idle && u.lineFree.Before(now)) || u.lineFree.Before(now.Add(-maxLag)) {
+		// up; after an idle line it starts when it was queued (see Queue),
+		// after a long stall now.
+		if now := time.Now(); u.lineFree.Before(now.Add(-maxLag)) {
 			u.lineFree = now
 		}
 		due := u.lineFree.Add(u.lineTimeLocked(len(buf)))
@@ -117,8 +122,8 @@ func (u *UART) waitUntil(timer *time.Timer, due time.Time, epoch uint64) bool {
 	if d <= 0 {
 		return true
 	}
-	if d < spinBelow {
-		spinUntil(due)
+	if d < preciseBelow {
+		sleepUntil(due)
 		u.mu.Lock()
 		defer u.mu.Unlock()
 		return !u.closed && u.epoch == epoch

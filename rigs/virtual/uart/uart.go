@@ -117,6 +117,9 @@ func (c rxChunk) avail(i int) time.Time {
 	return c.start.Add(time.Duration(int64(i+1) * c.bits * int64(time.Second) / c.baud))
 }
 
+// availLast is when the chunk's last byte has fully arrived.
+func (c rxChunk) availLast() time.Time { return c.avail(len(c.data) - 1) }
+
 // New starts a UART on master (a pty master opened non-blocking, so
 // deadlines work). The UART starts powered off. Close stops it; master
 // stays open (its owner closes it).
