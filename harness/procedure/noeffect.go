@@ -129,14 +129,14 @@ func (u *Unit) expectNoReaction(wctx context.Context, which string, rec press.Re
 		}
 	}
 	m, err := u.Console.Expect(wctx, pats...)
-	cause := context.Cause(wctx)
 	switch {
 	case err == nil:
 		return fmt.Errorf("%s: %s (held %v) %s the unit: it printed %q", u.Name, which, rec.Measured, names[m.Index], m.Text)
-	case errors.Is(cause, errQuietSoFar), errors.As(cause, new(*clock.DeadlineError)):
-		return nil // quiet: nothing happened
-	case wctx.Err() != nil:
-		return nil // the caller's ctx ended: it says so
+	case wctx.Err() != nil && errors.Is(err, context.Cause(wctx)):
+		// Quiet until wctx ended: the watch's deadline, errQuietSoFar,
+		// or the caller's end (which the caller reports).
+		return nil
 	}
+	// The console itself failed (closed, unplugged): no verdict on quiet.
 	return fmt.Errorf("%s: watching the console after %s: %w", u.Name, which, err)
 }

@@ -120,3 +120,25 @@ func printAndWait(ctx context.Context, t *testing.T, b *buttonUnit, s string) {
 		}
 	}
 }
+
+// A console that failed under the watch gives no verdict on quiet: an
+// error, not a pass.
+func TestStillQuietNeedsAWorkingConsole(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b := newButtonUnit(t, "hikvision-ds2cd")
+	if _, err := procedure.ColdBoot(ctx, b.Unit); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := procedure.PressWithoutEffect(ctx, b.Unit, procedure.ShortPress)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Console.(*console.Console).Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = procedure.StillQuiet(ctx, b.Unit, procedure.ShortPress, rec)
+	if err == nil || !strings.Contains(err.Error(), "watching the console after a short press") {
+		t.Fatalf("StillQuiet on a closed console = %v, want an error", err)
+	}
+}
