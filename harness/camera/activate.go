@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/aes"
-	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/hex"
@@ -49,7 +48,7 @@ func (c *Client) TryActivate(ctx context.Context, password secret.Secret) error 
 }
 
 func (c *Client) activate(ctx context.Context, password secret.Secret, pw string) error {
-	key, err := rsa.GenerateKey(rand.Reader, rsaBits)
+	key, err := c.challengeKey()
 	if err != nil {
 		return fmt.Errorf("%s: activation: RSA key: %w", c.h.Peer(), err)
 	}

@@ -33,6 +33,13 @@ type camClient struct {
 
 const maxCamBody = 64 << 10
 
+// challengeKey is the NVR's RSA pair for activating cameras, made once: it
+// only wraps each challenge's one-time AES key, and a 1024-bit pair costs
+// tens of milliseconds of CPU, paid before on every activation.
+var challengeKey = sync.OnceValues(func() (*rsa.PrivateKey, error) {
+	return rsa.GenerateKey(rand.Reader, 1024)
+})
+
 func newCamClient(base, sourceIP, user, password string, timeout time.Duration) *camClient {
 	d := &net.Dialer{Timeout: timeout}
 	if ip := net.ParseIP(sourceIP); ip != nil {
@@ -96,7 +103,7 @@ func (c *camClient) activated(ctx context.Context) (bool, error) {
 
 // activate runs the legacy activation with the NVR's camera password.
 func (c *camClient) activate(ctx context.Context) error {
-	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	key, err := challengeKey()
 	if err != nil {
 		return err
 	}
