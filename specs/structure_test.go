@@ -13,6 +13,11 @@ import (
 // parsedSpecs is every non-test-helper file of this package, parsed.
 func parsedSpecs(t *testing.T) (*token.FileSet, []*ast.File) {
 	t.Helper()
+	// Checks of the sources, for go test: not repeated in each of a
+	// suite run's parallel processes.
+	if why := suiteRunOnly(); why != "" {
+		t.Skip("a run of the suite on a rig (" + why + "); the source checks run under a plain go test")
+	}
 	files, err := filepath.Glob("*_test.go")
 	if err != nil {
 		t.Fatal(err)
