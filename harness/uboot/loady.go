@@ -69,7 +69,9 @@ func (s *Session) LoadY(ctx context.Context, addr uint64, baud int, data []byte,
 
 	start := s.clk.Now()
 	var sendErr error
-	snd := ymodem.New(s.conn, ymodem.WithClock(s.clk), ymodem.WithProgress(progress), ymodem.WithLogger(s.log))
+	// The receiver is U-Boot's xyzModem (it said so in its ready line): it
+	// never asks for block 1 with a 'C', so waiting for one is only lost.
+	snd := ymodem.New(s.conn, ymodem.WithClock(s.clk), ymodem.WithProgress(progress), ymodem.WithLogger(s.log), ymodem.WithoutStartGrace())
 	stats, sendErr = snd.YModem(ctx, ymodem.File{Name: "camrig.bin", Data: data})
 	s.tl.Span(start, s.clk.Now(), "console", "uboot.ymodem", fmt.Sprintf("%d/%d bytes, %d retransmits", stats.Bytes, len(data), stats.Retransmits))
 

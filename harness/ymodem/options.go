@@ -37,6 +37,7 @@ type config struct {
 	finalAckTimeout time.Duration
 	retries         int
 	grace           time.Duration // 0: adaptive
+	noGrace         bool          // block 1 follows block 0's ACK at once
 	progress        ProgressFunc
 	log             *slog.Logger
 	small           bool
@@ -114,6 +115,15 @@ func WithStartGrace(d time.Duration) Option {
 		}
 	}
 }
+
+// WithoutStartGrace is for U-Boot's loady (its xyzModem acknowledges block 0
+// and goes straight on to read block 1, never asking for it with a 'C'):
+// block 1 follows block 0's ACK at once instead of after the start grace
+// (see WithStartGrace), which into loady is only waiting. A 'C' that comes
+// anyway, during block 1, is still taken as the late request it is. Not for
+// receivers that flush their input after sending that 'C' (lrzsz rb does):
+// the start of block 1 would be lost and the block sent again.
+func WithoutStartGrace() Option { return func(c *config) { c.noGrace = true } }
 
 // WithProgress registers a progress callback.
 func WithProgress(f ProgressFunc) Option { return func(c *config) { c.progress = f } }

@@ -189,8 +189,12 @@ func (ss *session) awaitStart(d time.Duration, strict bool) error {
 }
 
 // awaitDataStart waits a short grace after block 0 for the 'C' that asks
-// for the data; U-Boot never sends it, so its absence is not an error.
+// for the data; U-Boot never sends it, so its absence is not an error (and
+// with WithoutStartGrace there is no wait at all).
 func (ss *session) awaitDataStart() (bool, error) {
+	if ss.cfg.noGrace {
+		return false, nil
+	}
 	g := ss.cfg.grace
 	if g == 0 {
 		g = max(DefaultMinGrace, ss.lastRTT/4)

@@ -439,3 +439,63 @@ func TestRefusalBurstIsPurged(t *testing.T) {
 		t.Fatalf("err %v stats %+v", r.err, r.st)
 	}
 }
+
+// TestWithoutStartGrace: into a receiver like U-Boot's loady, block 1
+// follows block 0's ACK at once. The clock is frozen, so a grace would
+// never end: the default sender must still be waiting (the negative),
+// and a 'C' that comes anyway during block 1 must not be a refusal.
+func TestWithoutStartGrace(t *testing.T) {
+	cases := []struct {
+		name    string
+		opts    []ymodem.Option
+		waits   bool // for the grace before block 1
+		lateC   bool // the receiver sends a 'C' during block 1
+		retrans int
+	}{
+		{name: "default sender waits for a 'C'", waits: true},
+		{name: "without the grace, U-Boot", opts: []ymodem.Option{ymodem.WithoutStartGrace()}},
+		{name: "without the grace, a late 'C' anyway", opts: []ymodem.Option{ymodem.WithoutStartGrace()}, lateC: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := clocktest.New(time.Unix(0, 0))
+			port := newMemPort()
+			s := ymodem.New(port, append(tc.opts, ymodem.WithClock(clk))...)
+			data := randomData(1024, 3)
+			done := goSend(func() (ymodem.Stats, error) {
+				return s.YModem(context.Background(), ymodem.File{Name: "a", Data: data})
+			})
+			port.send('C')
+			if b0 := decode(t, port.next(t), true); b0.blk != 0 {
+				t.Fatalf("blk %d, want block 0", b0.blk)
+			}
+			port.send(ACK) // and no 'C', as loady
+			var b1 packet
+			if tc.waits {
+				port.quiet(t, 50*time.Millisecond)
+				b1 = decode(t, advance(t, clk, port, ymodem.DefaultMinGrace), true)
+			} else {
+				b1 = decode(t, port.next(t), true)
+			}
+			if b1.blk != 1 || !bytes.Equal(b1.data, data) {
+				t.Fatalf("blk %d, want block 1 with the data", b1.blk)
+			}
+			if tc.lateC {
+				port.send('C')
+				port.quiet(t, 50*time.Millisecond)
+			}
+			port.send(ACK)
+			if got := port.next(t); !bytes.Equal(got, []byte{EOT}) {
+				t.Fatalf("want EOT, got % x", got[:min(8, len(got))])
+			}
+			port.send(ACK, ACK, 'C')
+			if end := decode(t, port.next(t), true); end.blk != 0 {
+				t.Fatal("want the empty block 0")
+			}
+			port.send(ACK)
+			if r := wait(t, done); r.err != nil || r.st.Bytes != 1024 || r.st.Retransmits != tc.retrans {
+				t.Fatalf("err %v stats %+v", r.err, r.st)
+			}
+		})
+	}
+}

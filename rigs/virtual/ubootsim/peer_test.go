@@ -123,31 +123,41 @@ func checkLoaded(t *testing.T, r *rig, out string, data []byte) {
 }
 
 // TestLoadyFromHarnessSender: our ymodem sender on the harness side of a
-// paced UART, like a bench.
+// paced UART, like a bench: with its defaults for any receiver, and as
+// harness/uboot's LoadY sends (block 1 right after block 0's ACK).
 func TestLoadyFromHarnessSender(t *testing.T) {
-	for _, size := range []int{0, 1, 1029, 20000} {
-		t.Run(fmt.Sprint(size), func(t *testing.T) {
-			t.Parallel()
-			r := newRig(t, w25q128)
-			l := newLine(t, 460800)
-			data := randomBytes(size, byte(size))
-			done := runOnLine(r, l, "loady")
-			port := &transcriptPort{Port: ymodem.FilePort(l.slave)}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			st, err := ymodem.New(port).YModem(ctx, ymodem.File{Name: "fw.bin", Data: data})
-			if err != nil {
-				t.Fatalf("send: %v; the unit said %q", err, port.seen)
-			}
-			if err := waitCmd(t, done); err != nil {
-				t.Fatal(err)
-			}
-			out := string(port.seen) + string(l.readAll(50*time.Millisecond))
-			checkLoaded(t, r, out, data)
-			if st.Retransmits != 0 || st.EndUnconfirmed {
-				t.Errorf("stats %+v on a clean line", st)
-			}
-		})
+	senders := []struct {
+		name string
+		opts []ymodem.Option
+	}{
+		{"default", nil},
+		{"as LoadY", []ymodem.Option{ymodem.WithoutStartGrace()}},
+	}
+	for _, snd := range senders {
+		for _, size := range []int{0, 1, 1029, 20000} {
+			t.Run(fmt.Sprint(snd.name, "/", size), func(t *testing.T) {
+				t.Parallel()
+				r := newRig(t, w25q128)
+				l := newLine(t, 460800)
+				data := randomBytes(size, byte(size))
+				done := runOnLine(r, l, "loady")
+				port := &transcriptPort{Port: ymodem.FilePort(l.slave)}
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				st, err := ymodem.New(port, snd.opts...).YModem(ctx, ymodem.File{Name: "fw.bin", Data: data})
+				if err != nil {
+					t.Fatalf("send: %v; the unit said %q", err, port.seen)
+				}
+				if err := waitCmd(t, done); err != nil {
+					t.Fatal(err)
+				}
+				out := string(port.seen) + string(l.readAll(50*time.Millisecond))
+				checkLoaded(t, r, out, data)
+				if st.Retransmits != 0 || st.EndUnconfirmed {
+					t.Errorf("stats %+v on a clean line", st)
+				}
+			})
+		}
 	}
 }
 
