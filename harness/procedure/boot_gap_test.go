@@ -21,17 +21,26 @@ import (
 // returns the harness's view of the unit.
 func unpluggingRig(t *testing.T, after, gap string) *procedure.Unit {
 	t.Helper()
-	dir := t.TempDir()
 	state := t.TempDir()
 	t.Setenv(notation.StateDirEnv, state)
 	profiles, err := filepath.Abs(filepath.Join("..", "..", "fixtures", "profiles"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	sim := "  units: {cam1: {uart_unplug_during_boot: {after: " + after + ", for: " + gap + "}}}\n"
+	return blinkUnit(t, "unplugging", profiles, state, sim, rig.WithTranscriptDir(t.TempDir()))
+}
+
+// blinkUnit starts a virtual rig named name of one blink unit, cam1, on
+// the profiles in the directory profiles and the state directory state,
+// with simExtra added to its sim: section, and returns the harness's view
+// of the unit, opened with opts.
+func blinkUnit(t *testing.T, name, profiles, state, simExtra string, opts ...rig.OpenOption) *procedure.Unit {
+	t.Helper()
+	dir := t.TempDir()
 	rigPath := filepath.Join(dir, "rig.yaml")
-	if err := os.WriteFile(rigPath, []byte("rig: unplugging\nvirtual: true\ntimescale: 0.01\nprofiles: "+profiles+
-		"\nlock_dir: "+filepath.Join(dir, "locks")+"\nsim:\n  numato: {prompt: \">\", echo: true}\n"+
-		"  units: {cam1: {uart_unplug_during_boot: {after: "+after+", for: "+gap+"}}}\nunits:\n"+
+	if err := os.WriteFile(rigPath, []byte("rig: "+name+"\nvirtual: true\ntimescale: 0.01\nprofiles: "+profiles+
+		"\nlock_dir: "+filepath.Join(dir, "locks")+"\nsim:\n  numato: {prompt: \">\", echo: true}\n"+simExtra+"units:\n"+
 		"  - name: cam1\n    profile: blink\n    console: {port: \"${state_dir}/cam1.uart\", baud: 115200}\n"+
 		"    power:   {driver: numato, port: \"${state_dir}/relay-numato\", channel: 0}\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -47,7 +56,7 @@ func unpluggingRig(t *testing.T, after, gap string) *procedure.Unit {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := r.Open(ctx, "cam1", rig.WithTranscriptDir(t.TempDir()))
+	u, err := r.Open(ctx, "cam1", opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

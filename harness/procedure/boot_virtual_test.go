@@ -11,8 +11,6 @@ import (
 
 	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/procedure"
-	"github.com/camrig/camrig/harness/rig"
-	"github.com/camrig/camrig/rigs/virtual"
 )
 
 // TestBootOfABrickedVirtualUnitFailsOnItsBadImage: the virtual unit's
@@ -78,31 +76,7 @@ func panickingRig(t *testing.T) *procedure.Unit {
 	if err := os.WriteFile(filepath.Join(profiles, "blink.yaml"), []byte(prof), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rigPath := filepath.Join(dir, "rig.yaml")
-	if err := os.WriteFile(rigPath, []byte("rig: panicking\nvirtual: true\ntimescale: 0.01\nprofiles: "+profiles+
-		"\nlock_dir: "+filepath.Join(dir, "locks")+"\nsim:\n  numato: {prompt: \">\", echo: true}\nunits:\n"+
-		"  - name: cam1\n    profile: blink\n    console: {port: \"${state_dir}/cam1.uart\", baud: 115200}\n"+
-		"    power:   {driver: numato, port: \"${state_dir}/relay-numato\", channel: 0}\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	sim, err := virtual.Start(ctx, rigPath, virtual.WithStateDir(state))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sim.Close() })
-	r, err := rig.Load(rigPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := r.Open(ctx, "cam1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { u.Close(context.Background()) })
-	return &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
-		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}
+	return blinkUnit(t, "panicking", profiles, state, "")
 }
 
 // TestBootOfAVirtualUnitThatPanicsEndsOnThePanic: the unit's kernel panics
