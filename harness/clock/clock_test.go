@@ -67,17 +67,27 @@ func TestWithTimeoutCancelIsNotDeadline(t *testing.T) {
 	}
 }
 
+// Both waits end when the fake clock is advanced by their duration; on a
+// fake clock WaitPrecise is a plain Wait (no spinning on a clock that only
+// moves when told).
 func TestWaitOnFakeClock(t *testing.T) {
-	f := clocktest.New(time.Unix(0, 0))
-	done := make(chan error, 1)
-	go func() { done <- clock.Wait(context.Background(), f, 2*time.Second) }()
-	<-f.Waiters()
-	f.Advance(2 * time.Second)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if f.Now() != time.Unix(2, 0) {
-		t.Fatalf("now = %v", f.Now())
+	for _, w := range []struct {
+		name string
+		wait func(context.Context, clock.Clock, time.Duration) error
+	}{{"Wait", clock.Wait}, {"WaitPrecise", clock.WaitPrecise}} {
+		t.Run(w.name, func(t *testing.T) {
+			f := clocktest.New(time.Unix(0, 0))
+			done := make(chan error, 1)
+			go func() { done <- w.wait(context.Background(), f, 2*time.Second) }()
+			<-f.Waiters()
+			f.Advance(2 * time.Second)
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+			if f.Now() != time.Unix(2, 0) {
+				t.Fatalf("now = %v", f.Now())
+			}
+		})
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/camrig/camrig/harness/clock"
-	"github.com/camrig/camrig/harness/clock/clocktest"
 )
 
 // WaitPrecise never ends a wait early (whatever the host's load, it may
@@ -30,18 +29,5 @@ func TestWaitPreciseNeverEarly(t *testing.T) {
 	cancel()
 	if err := clock.WaitPrecise(ctx, clock.Real{}, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v", err)
-	}
-}
-
-// On any other clock the wait is a plain clock.Wait (no spinning on a fake
-// clock that only moves when told).
-func TestWaitPreciseOnFakeClock(t *testing.T) {
-	f := clocktest.New(time.Unix(0, 0))
-	done := make(chan error, 1)
-	go func() { done <- clock.WaitPrecise(context.Background(), f, 5*time.Second) }()
-	<-f.Waiters()
-	f.Advance(5 * time.Second)
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }

@@ -3,6 +3,7 @@ package rig_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -220,7 +221,7 @@ func TestLabSectionErrors(t *testing.T) {
 		{"credentials in URL", "lab: {etcd: [\"http://root:" + literalPw + "@127.0.0.1:2379\"]}", "lab.etcd[0]", "credentials in the URL"},
 		{"ttl too short", "lab: {etcd: [http://127.0.0.1:2379], ttl: 1s}", "lab.ttl", "at least 2s"},
 		{"ttl fraction", "lab: {etcd: [http://127.0.0.1:2379], ttl: 2500ms}", "lab.ttl", "whole seconds"},
-		{"literal password", "lab: {etcd: [http://127.0.0.1:2379], user: u, password: " + literalPw + "}", "lab.password", "never goes in the rig file"},
+		{"literal password", fmt.Sprintf("lab: {etcd: [http://127.0.0.1:2379], user: u, password: %s}", literalPw), "lab.password", "never goes in the rig file"},
 		{"user without password", "lab: {etcd: [http://127.0.0.1:2379], user: u}", "lab", "needs password_env or password_file"},
 		{"password without user", "lab: {etcd: [http://127.0.0.1:2379], password_env: CAMRIG_TEST_ETCD_PW}", "lab.user", "needs a user"},
 		{"unset env", "lab: {etcd: [http://127.0.0.1:2379], user: u, password_env: CAMRIG_TEST_UNSET_PW}", "lab.password_env", "is not set"},
