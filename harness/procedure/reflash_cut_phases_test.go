@@ -96,15 +96,7 @@ func TestPowerCutMidEraseOrVerifyThenRerunCompletes(t *testing.T) {
 			t.Logf("cut during %q after %d attempt(s)", step, tries)
 
 			// Power back by itself: a cut erase must not boot anything.
-			if err := u.Power.Set(ctx, false); err != nil {
-				t.Fatal(err)
-			}
-			if err := u.Power.Set(ctx, true); err != nil {
-				t.Fatal(err)
-			}
-			if err := device.WaitState(ctx, unit.StateBricked, unit.StateUp); err != nil {
-				t.Fatal(err)
-			}
+			powerBack(t, ctx, u, device)
 			if step == procedure.StepErase && device.State() != unit.StateBricked {
 				t.Fatalf("after a cut mid-erase the unit is %v, want bricked in its bootloader", device.State())
 			}

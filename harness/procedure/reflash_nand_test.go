@@ -246,15 +246,7 @@ func TestReflashSPINANDPowerCutMidWrite(t *testing.T) {
 	if !cut {
 		t.Fatal("never cut the power mid-write in 5 tries")
 	}
-	if err := u.Power.Set(ctx, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := u.Power.Set(ctx, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := device.WaitState(ctx, unit.StateBricked, unit.StateUp); err != nil {
-		t.Fatal(err)
-	}
+	powerBack(t, ctx, u, device)
 	if st := device.State(); st != unit.StateBricked {
 		t.Fatalf("after a cut mid-write the unit is %v, want bricked", st)
 	}

@@ -73,6 +73,22 @@ func openCam4(t testing.TB, ctx context.Context, r *rig.Rig) (*rig.Unit, *proced
 // opened is a unit the rig opened, as the procedures take it (what
 // harness/bench does for the CLI and the suites; a procedure test may not
 // import that floor). The virtual rig's units have power and console.
+// powerBack cuts the unit's power and restores it through the rig, as a
+// person would after a failed reflash, and waits until the device has
+// settled: bricked in its bootloader or up. The caller judges which.
+func powerBack(t testing.TB, ctx context.Context, u *rig.Unit, device *unit.Unit) {
+	t.Helper()
+	if err := u.Power.Set(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := u.Power.Set(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := device.WaitState(ctx, unit.StateBricked, unit.StateUp); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func opened(u *rig.Unit) *procedure.Unit {
 	return &procedure.Unit{Name: u.Name, Profile: u.Profile, Clock: u.Clock, Scale: u.Scale,
 		Timeline: u.Timeline, Log: u.Log, Power: u.Power, Console: u.Console}
@@ -226,15 +242,7 @@ func TestPowerCutMidWriteThenRerunCompletes(t *testing.T) {
 	t.Logf("first attempt stopped at %q: %v", rerr.Step, err)
 
 	// Power back: the half-written image must not boot.
-	if err := u.Power.Set(ctx, false); err != nil {
-		t.Fatal(err)
-	}
-	if err := u.Power.Set(ctx, true); err != nil {
-		t.Fatal(err)
-	}
-	if err := device.WaitState(ctx, unit.StateBricked, unit.StateUp); err != nil {
-		t.Fatal(err)
-	}
+	powerBack(t, ctx, u, device)
 	if st := device.State(); st != unit.StateBricked {
 		t.Fatalf("after a cut mid-write the unit is %v, want bricked in its bootloader", st)
 	}
