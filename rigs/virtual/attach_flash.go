@@ -62,8 +62,8 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 		return fail("%v", err)
 	}
 	if fl == nil {
-		if bricked || drops {
-			return fail("sim.units.%s: bricked and flash_drops_last_page need an spi-nor flash with a firmware partition in profile %s", u.Name(), u.Model())
+		if bricked || drops || r.file.Sim.Units[u.Name()].PowerCutDuring != "" {
+			return fail("sim.units.%s: bricked, flash_drops_last_page and power_cut_during need a flash with a firmware partition in profile %s", u.Name(), u.Model())
 		}
 		return nil
 	}
@@ -85,12 +85,8 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	// After the first image and the bricking: the defect is the unit's
 	// chip misbehaving for whoever writes it next.
 	fl.chip.SetDropsLastPage(drops)
-	if during := r.file.Sim.Units[u.Name()].PowerCutDuring; during != "" {
-		cut, err := powerCut(u, during)
-		if err != nil {
-			return fail("sim.units.%s.power_cut_during: %v", u.Name(), err)
-		}
-		fl.chip.SetPowerCut(cut)
+	if err := r.armPowerCut(u, fl); err != nil {
+		return fail("%v", err)
 	}
 	u.SetFirmwareCheck(fl.check)
 	r.attachBootloader(u, fl)
@@ -105,11 +101,30 @@ func (r *Rig) attachFlash(u *unit.Unit) error {
 	return nil
 }
 
+// armPowerCut switches on sim.units.<name>.power_cut_during in the unit's
+// chip, NOR or NAND. Armed after the bricking, which writes the chip too.
+func (r *Rig) armPowerCut(u *unit.Unit, fl *unitFlash) error {
+	during := r.file.Sim.Units[u.Name()].PowerCutDuring
+	if during == "" {
+		return nil
+	}
+	cut, err := powerCut(u, during)
+	if err != nil {
+		return fmt.Errorf("sim.units.%s.power_cut_during: %w", u.Name(), err)
+	}
+	if fl.nand != nil {
+		fl.nand.SetPowerCut(cut)
+	} else {
+		fl.chip.SetPowerCut(cut)
+	}
+	return nil
+}
+
 // powerCut is the unit's power failing once, in the first flash operation
 // of the kind named (erase, write, or verify: the first read after a
 // write), and returning at once: the operation stops half-done and the
 // unit boots again from what the flash then holds.
-func powerCut(u *unit.Unit, during string) (func(flashsim.Op) bool, error) {
+func powerCut(u *unit.Unit, during string) (*flashsim.PowerCut, error) {
 	var want flashsim.Op
 	switch during {
 	case "erase":
@@ -123,23 +138,27 @@ func powerCut(u *unit.Unit, during string) (func(flashsim.Op) bool, error) {
 	}
 	var mu sync.Mutex
 	done, wrote := false, false
-	return func(op flashsim.Op) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		if op == flashsim.OpProgram {
-			defer func() { wrote = true }()
-		}
-		if done || op != want || (want == flashsim.OpRead && !wrote) {
-			return false
-		}
-		done = true
+	return &flashsim.PowerCut{
+		Cuts: func(op flashsim.Op) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			if op == flashsim.OpProgram {
+				defer func() { wrote = true }()
+			}
+			if done || op != want || (want == flashsim.OpRead && !wrote) {
+				return false
+			}
+			done = true
+			return true
+		},
 		// Not under the chip's lock: powering off waits for nothing of
 		// the chip, powering on checks the image in it.
-		go func() {
-			u.SetPower(false)
-			u.SetPower(true)
-		}()
-		return true
+		Fails: func() {
+			go func() {
+				u.SetPower(false)
+				u.SetPower(true)
+			}()
+		},
 	}, nil
 }
 

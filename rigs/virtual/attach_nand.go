@@ -70,6 +70,9 @@ func (r *Rig) attachNANDFlash(u *unit.Unit, fl *unitFlash, fail func(string, ...
 			return fail("%v", err)
 		}
 	}
+	if err := r.armPowerCut(u, fl); err != nil {
+		return fail("%v", err)
+	}
 	u.SetFirmwareCheck(fl.check)
 	r.attachBootloader(u, fl)
 	state := "firmware "

@@ -69,9 +69,7 @@ type Chip struct {
 	mem []byte
 	// dropLastPage is the drops_last_page defect (SetDropsLastPage).
 	dropLastPage bool
-	// cut is asked before each operation whether the power fails in it
-	// (SetPowerCut).
-	cut func(op Op) bool
+	cut          *PowerCut // SetPowerCut
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -130,7 +128,8 @@ func (c *Chip) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(c.mem)) {
 		return 0, fmt.Errorf("flashsim: read at %#x: %w", off, ErrRange)
 	}
-	if c.cut != nil && c.cut(OpRead) {
+	if c.cut.cuts(OpRead) {
+		c.cut.land()
 		return 0, fmt.Errorf("flashsim: read at %#x: %w: power cut", off, ErrInterrupted)
 	}
 	n := copy(p, c.mem[off:])
@@ -153,7 +152,7 @@ func (c *Chip) Erase(ctx context.Context, off, n int) error {
 		return fmt.Errorf("flashsim: erase %#x+%#x: %w (%#x)", off, n, ErrAlignment, c.g.EraseSize)
 	}
 	p := newPacer(ctx, c.closed)
-	cut := c.cut != nil && c.cut(OpErase)
+	cut := c.cut.cuts(OpErase)
 	for s := off; s < off+n; s += c.g.EraseSize {
 		if err := p.step(c.g.SectorErase); err != nil {
 			return fmt.Errorf("flashsim: erase %#x+%#x stopped at sector %#x: %w", off, n, s, err)
@@ -172,6 +171,7 @@ func (c *Chip) Erase(ctx context.Context, off, n int) error {
 			return fmt.Errorf("flashsim: persist sector %#x: %w", s, err)
 		}
 		if cut && half < s+c.g.EraseSize {
+			c.cut.land()
 			return fmt.Errorf("flashsim: erase %#x+%#x stopped at %#x: %w: power cut", off, n, half, ErrInterrupted)
 		}
 	}
@@ -188,12 +188,13 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		return fmt.Errorf("flashsim: program %#x+%#x: %w", off, len(p), err)
 	}
 	pc := newPacer(ctx, c.closed)
-	cut := c.cut != nil && c.cut(OpProgram)
+	cut := c.cut.cuts(OpProgram)
 	for done := 0; done < len(p); {
 		at := off + done
 		n := min(c.g.PageSize-at%c.g.PageSize, len(p)-done)
 		if cut && done > 0 {
 			// The power failed after the first page: half-written.
+			c.cut.land()
 			return fmt.Errorf("flashsim: program %#x+%#x stopped at %#x after %d bytes: %w: power cut", off, len(p), at, done, ErrInterrupted)
 		}
 		if err := pc.step(c.g.PageProgram); err != nil {
@@ -211,26 +212,19 @@ func (c *Chip) Program(ctx context.Context, off int, p []byte) error {
 		}
 		done += n
 	}
+	if cut {
+		// A program of one page: the power fails as it ends.
+		c.cut.land()
+		return fmt.Errorf("flashsim: program %#x+%#x: %w: power cut as it ended", off, len(p), ErrInterrupted)
+	}
 	return nil
 }
 
-// Op is a kind of flash operation, for SetPowerCut.
-type Op string
-
-// The operations a power cut can land in.
-const (
-	OpErase   Op = "erase"
-	OpProgram Op = "program"
-	OpRead    Op = "read"
-)
-
-// SetPowerCut makes cut decide, as each operation starts, whether the
-// power fails during it (a fault of the lab): an erase then stops half-way
-// through its range (the sector there half-erased), a program after its
-// first page, a read before any byte, each failing with ErrInterrupted. cut runs with the chip locked: it
-// must not call the chip, and whatever it does to the unit's power it does
-// in a goroutine of its own. nil: no cut.
-func (c *Chip) SetPowerCut(cut func(op Op) bool) {
+// SetPowerCut switches a power cut on (nil: off). An erase it lands in
+// stops half-way through its range (the sector there half-erased), a
+// program after its first page, a read before any byte; each fails with
+// ErrInterrupted.
+func (c *Chip) SetPowerCut(cut *PowerCut) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.cut = cut

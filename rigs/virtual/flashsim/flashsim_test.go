@@ -282,9 +282,16 @@ func TestSetPowerCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []flashsim.Op
-	c.SetPowerCut(func(op flashsim.Op) bool {
-		asked = append(asked, op)
-		return op != flashsim.OpRead || len(asked) > 3
+	failed := 0
+	only := func(want flashsim.Op) *flashsim.PowerCut {
+		return &flashsim.PowerCut{Cuts: func(op flashsim.Op) bool { return op == want }, Fails: func() { failed++ }}
+	}
+	c.SetPowerCut(&flashsim.PowerCut{
+		Cuts: func(op flashsim.Op) bool {
+			asked = append(asked, op)
+			return op != flashsim.OpRead || len(asked) > 3
+		},
+		Fails: func() { failed++ },
 	})
 	// Erase of one sector: cut half-way, the sector half-erased.
 	if err := c.Erase(ctx, 0, small.EraseSize); !errors.Is(err, flashsim.ErrInterrupted) {
@@ -299,7 +306,7 @@ func TestSetPowerCut(t *testing.T) {
 	if err := c.Erase(ctx, small.EraseSize, small.EraseSize); !errors.Is(err, flashsim.ErrInterrupted) {
 		t.Fatalf("second erase: %v", err)
 	}
-	c.SetPowerCut(func(op flashsim.Op) bool { return op == flashsim.OpProgram })
+	c.SetPowerCut(only(flashsim.OpProgram))
 	if err := c.Program(ctx, 2*small.EraseSize, make([]byte, 3*small.PageSize)); !errors.Is(err, flashsim.ErrInterrupted) {
 		t.Fatalf("program: %v", err)
 	}
@@ -308,8 +315,13 @@ func TestSetPowerCut(t *testing.T) {
 	if !bytes.Equal(got[:small.PageSize], make([]byte, small.PageSize)) || !bytes.Equal(got[small.PageSize:], bytes.Repeat([]byte{0xFF}, small.PageSize)) {
 		t.Fatal("want exactly the first page programmed")
 	}
-	c.SetPowerCut(func(op flashsim.Op) bool { return op == flashsim.OpRead })
+	c.SetPowerCut(only(flashsim.OpRead))
 	if _, err := c.ReadAt(make([]byte, 4), 0); !errors.Is(err, flashsim.ErrInterrupted) {
 		t.Fatalf("read: %v", err)
+	}
+	// The power fails once per cut, where it lands: two erases, a
+	// program, a read.
+	if failed != 4 {
+		t.Fatalf("the power failed %d times, want 4", failed)
 	}
 }

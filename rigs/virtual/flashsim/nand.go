@@ -28,6 +28,7 @@ type NAND struct {
 	bad       []bool
 	failProg  map[int]bool // block -> the next program into it fails
 	failErase map[int]bool
+	cut       *PowerCut // SetPowerCut
 
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -155,6 +156,10 @@ func (c *NAND) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off > int64(len(c.mem)) {
 		return 0, fmt.Errorf("flashsim: read at %#x: %w", off, ErrRange)
 	}
+	if c.cut.cuts(OpRead) {
+		c.cut.land()
+		return 0, fmt.Errorf("flashsim: read at %#x: %w: power cut", off, ErrInterrupted)
+	}
 	n := copy(p, c.mem[off:])
 	if n < len(p) {
 		return n, io.EOF
@@ -178,12 +183,22 @@ func (c *NAND) EraseBlock(ctx context.Context, off int) error {
 		delete(c.failErase, b)
 		return c.markBadLocked(b, "erase")
 	}
+	// A power cut lands half-way through the block: its first half erased,
+	// the rest as it was.
+	cut := c.cut.cuts(OpErase)
 	blk := c.mem[off : off+c.g.BlockSize]
+	if cut {
+		blk = blk[:c.g.BlockSize/2]
+	}
 	for i := range blk {
 		blk[i] = 0xFF
 	}
 	if _, err := c.f.WriteAt(blk, int64(off)); err != nil {
 		return fmt.Errorf("flashsim: persist block %#x: %w", off, err)
+	}
+	if cut {
+		c.cut.land()
+		return fmt.Errorf("flashsim: erase %#x stopped at %#x: %w: power cut", off, off+len(blk), ErrInterrupted)
 	}
 	return nil
 }
@@ -199,7 +214,13 @@ func (c *NAND) ProgramBlock(ctx context.Context, off int, data []byte) error {
 		return fmt.Errorf("flashsim: program %#x+%#x: %w", off, len(data), errors.Join(err, ErrRange))
 	}
 	p := newPacer(ctx, c.closed)
+	cut := c.cut.cuts(OpProgram)
 	for done := 0; done < len(data); done += c.g.PageSize {
+		if cut && done > 0 {
+			// The power failed after the first page: half-written.
+			c.cut.land()
+			return fmt.Errorf("flashsim: program %#x stopped at %#x: %w: power cut", off, off+done, ErrInterrupted)
+		}
 		if err := p.step(c.g.PageProgram); err != nil {
 			return fmt.Errorf("flashsim: program %#x stopped at %#x: %w", off, off+done, err)
 		}
@@ -214,6 +235,11 @@ func (c *NAND) ProgramBlock(ctx context.Context, off int, data []byte) error {
 		if _, err := c.f.WriteAt(page, int64(off+done)); err != nil {
 			return fmt.Errorf("flashsim: persist page %#x: %w", off+done, err)
 		}
+	}
+	if cut {
+		// A program of one page: the power fails as it ends.
+		c.cut.land()
+		return fmt.Errorf("flashsim: program %#x+%#x: %w: power cut as it ended", off, len(data), ErrInterrupted)
 	}
 	return nil
 }
@@ -238,6 +264,16 @@ func (c *NAND) markBadLocked(b int, op string) error {
 		return fmt.Errorf("flashsim: persist the bad-block table: %w", err)
 	}
 	return fmt.Errorf("flashsim: %s of block %#x failed; block marked bad: %w", op, b*c.g.BlockSize, ErrBadBlock)
+}
+
+// SetPowerCut switches a power cut on (nil: off). An erase it lands in
+// stops half-way through its block (the first half erased), a program
+// after its first page, a read before any byte; each fails with
+// ErrInterrupted.
+func (c *NAND) SetPowerCut(cut *PowerCut) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cut = cut
 }
 
 // Close interrupts an operation in progress (a power cut) and releases
