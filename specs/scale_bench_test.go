@@ -76,6 +76,7 @@ func BenchmarkSuiteScaling(b *testing.B) {
 				r := runScaled(b, root, tools, suite, n)
 				b.ReportMetric(r.wall.Seconds(), "wall-s")
 				b.ReportMetric(r.simCPU.Seconds()*1000/float64(n), "sim-cpu-ms/unit")
+				b.ReportMetric(r.suiteCPU.Seconds()*1000/float64(n), "suite-cpu-ms/unit")
 				b.ReportMetric(r.bootsPerUnit(), "boots/unit")
 				b.ReportMetric(float64(r.maxBoots()), "max-boots/unit")
 				b.ReportMetric(float64(len(r.failed)), "failed-specs")
@@ -93,8 +94,10 @@ func BenchmarkSuiteScaling(b *testing.B) {
 // scaledRun is one run of the suite on a generated rig.
 type scaledRun struct {
 	wall, simCPU time.Duration
-	boots        map[string]int
-	specs        []specTime
+	// suiteCPU is the CPU of the ginkgo run and its spec processes.
+	suiteCPU time.Duration
+	boots    map[string]int
+	specs    []specTime
 	// failed names the specs that failed (unit: spec).
 	failed []string
 }
@@ -178,6 +181,10 @@ func runScaled(b *testing.B, root, tools, suite string, n int) scaledRun {
 	r := scaledRun{wall: wall, boots: map[string]int{}}
 	if st := sim.ProcessState; st != nil {
 		r.simCPU = st.UserTime() + st.SystemTime()
+	}
+	// wait4 counts the spec processes ginkgo waited for in its own usage.
+	if st := run.ProcessState; st != nil {
+		r.suiteCPU = st.UserTime() + st.SystemTime()
 	}
 	if rerr := r.read(filepath.Join(out, "report.json")); rerr != nil {
 		b.Fatalf("%d units: no report (%v; the suite: %v):\n%s", n, rerr, err, tail(string(log), 4000))

@@ -26,9 +26,12 @@ const maxEntityDigits = 8
 
 // Matcher finds the values of a set of secrets in text.
 type Matcher struct {
-	vals  [][]rune
-	start [256]bool // bytes a match can begin with
-	max   int
+	vals [][]rune
+	// escapable[k]: vals[k] starts with a character that has a short
+	// backslash escape (\n, \", \\ ...).
+	escapable []bool
+	start     [256]bool // bytes a match can begin with
+	max       int
 }
 
 // NewMatcher resolves secrets; those that cannot be resolved or are
@@ -59,6 +62,8 @@ func NewValueMatcher(values ...string) *Matcher {
 func (m *Matcher) add(v string) {
 	rs := decode(v)
 	m.vals = append(m.vals, rs)
+	_, esc := shortEscapes[rs[0]]
+	m.escapable = append(m.escapable, esc)
 	m.max = max(m.max, len(rs)*maxRuneForm)
 	m.start[v[0]] = true
 	for _, c := range []byte{'%', '&', '\\'} {
@@ -153,7 +158,23 @@ func (m *Matcher) scan(b []byte, minPartial int) (out []byte, hold int) {
 			continue
 		}
 		end, partial := -1, false
-		for _, v := range m.vals {
+		// A run of backslashes not followed by x or u (a text's \n, \"):
+		// no \xHH, \uHHHH or \u0026 form starts here, only a short escape
+		// (or a backslash itself), so only values starting with a
+		// character that has one can match. Most backslashes of a JSON
+		// report are such, and the other values are not tried there.
+		shortOnly := false
+		if b[i] == '\\' {
+			j := i
+			for j < len(b) && b[j] == '\\' {
+				j++
+			}
+			shortOnly = j < len(b) && b[j] != 'x' && b[j] != 'u'
+		}
+		for k, v := range m.vals {
+			if shortOnly && !m.escapable[k] {
+				continue
+			}
 			e, depth := matchAt(b, i, v)
 			end = max(end, e)
 			partial = partial || (minPartial >= 0 && depth >= minPartial)
@@ -288,6 +309,16 @@ var (
 	percentLeads   = []string{"%", "%25", `\u0025`, `\\u0025`}
 )
 
+// hexByteLeads are what comes before the two hex digits of a byte in a
+// %HH or \xHH form, single and nested.
+var hexByteLeads = func() []string {
+	leads := append([]string(nil), percentLeads...)
+	for _, lead := range backslashLeads {
+		leads = append(leads, lead+"x")
+	}
+	return leads
+}()
+
 // byteForms: c as itself, %HH (URL) or \xHH (Go, C).
 func byteForms(b []byte, p int, c byte) (ends []int, partial bool) {
 	if p >= len(b) {
@@ -296,16 +327,16 @@ func byteForms(b []byte, p int, c byte) (ends []int, partial bool) {
 	if b[p] == c {
 		ends = append(ends, p+1)
 	}
-	for _, leads := range [][]string{percentLeads, backslashLeads} {
-		for _, lead := range leads {
-			if leads[0] == `\` {
-				lead += "x"
-			}
-			e, part := hexByte(b, p, lead, c)
-			partial = partial || part
-			if e >= 0 {
-				ends = merge(ends, []int{e})
-			}
+	// Every other form starts with % or a backslash (%25 and \u0025
+	// included): most bytes of a text can be nothing else than themselves.
+	if b[p] != '%' && b[p] != '\\' {
+		return ends, false
+	}
+	for _, lead := range hexByteLeads {
+		e, part := hexByte(b, p, lead, c)
+		partial = partial || part
+		if e >= 0 {
+			ends = merge(ends, []int{e})
 		}
 	}
 	return ends, partial

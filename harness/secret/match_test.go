@@ -158,11 +158,19 @@ func FuzzMatcher(f *testing.F) {
 	f.Add("p&ss w<rd", "x p&amp;ss+w&lt;rd y", 3)
 	f.Add("abc", "%61%62%63", 1)
 	f.Add("\U0001F600ab", `\uD83D\uDE00ab`, 5)
+	f.Add("\"ab\nc", `{"t":"x\n\\\"ab\\nc\\x22ab\u000ac"}`, 0)
+	f.Add("\\ab", `\\\\ab \\\\\\\\ab \\\\\\\\\\\\\\\\x5cab \n\\ab`, 0)
 	f.Fuzz(func(t *testing.T, pw, text string, split int) {
 		if len(pw) < minLen || len(pw) > 64 {
 			return
 		}
 		m := NewValueMatcher(pw)
+		// The positions scan skips without trying a value are ones where
+		// it could not have matched: it redacts exactly what trying every
+		// value at every position does.
+		if got, want := m.Redact([]byte(text)), everywhere(m, []byte(text)); !bytes.Equal(got, want) {
+			t.Fatalf("Redact(%q) for %q = %q, trying everywhere gives %q", text, pw, got, want)
+		}
 		// Outside the markers no copy is left (a marker's own "[" next to
 		// text is not one).
 		kept := func(out []byte) bool {
@@ -189,4 +197,29 @@ func FuzzMatcher(f *testing.F) {
 			t.Fatalf("trailing password kept: %q", got)
 		}
 	})
+}
+
+// everywhere is Redact without any of scan's shortcuts: every value tried
+// at every position.
+func everywhere(m *Matcher, b []byte) []byte {
+	var out []byte
+	last := 0
+	for i := 0; i < len(b); {
+		end := -1
+		for _, v := range m.vals {
+			e, _ := matchAt(b, i, v)
+			end = max(end, e)
+		}
+		if end < 0 {
+			i++
+			continue
+		}
+		out = append(out, b[last:i]...)
+		out = append(out, Redacted...)
+		i, last = end, end
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
 }
