@@ -63,6 +63,8 @@ var rows = []row{
 	{figure: "simulator CPU per unit, 4-unit run", bench: "BenchmarkSuiteScaling/units=4", metric: "sim-cpu-ms/unit", unit: "ms"},
 	{figure: "simulator CPU per unit, 12-unit run", bench: "BenchmarkSuiteScaling/units=12", metric: "sim-cpu-ms/unit", unit: "ms"},
 	{figure: "simulator CPU per unit, 24-unit run", bench: "BenchmarkSuiteScaling/units=24", metric: "sim-cpu-ms/unit", unit: "ms"},
+	{figure: "suite CPU per unit (ginkgo and its spec processes), 4-unit run", bench: "BenchmarkSuiteScaling/units=4", metric: "suite-cpu-ms/unit", unit: "ms"},
+	{figure: "suite CPU per unit (ginkgo and its spec processes), 12-unit run", bench: "BenchmarkSuiteScaling/units=12", metric: "suite-cpu-ms/unit", unit: "ms"},
 	{figure: "boots per unit per `make run`, 4 units (mean)", bench: "BenchmarkSuiteScaling/units=4", metric: "boots/unit",
 		unit: "boots", anchorText: "before issue 14: 12.75 (cam1 17, cam2 14, cam3 13, cam4 7)"},
 	{figure: "boots per unit per `make run`, 4 units (most on one unit)", bench: "BenchmarkSuiteScaling/units=4",
