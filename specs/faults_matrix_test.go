@@ -90,17 +90,17 @@ var faultCases = []faultCase{
 		spec: "keeps its settings through a power outage", fails: `cam1: GET /SDK/activateStatus: junk reply: body is not UTF-8`, expect: "fails naming the API's unreadable answer",
 		on: func(t *testing.T, rig string) { virtualtest.SetSim(t, rig, "true", "units", "cam1", "api_junk") }},
 	{fault: "power cut during a reflash's erase", unit: "cam4", labels: "reflash",
-		spec: "recovers by serial firmware", fails: `reflash cam4: erase flash: uboot: "sf erase [^"]*"`, expect: "fails naming the step; the rerun completes the reflash", forgetsConfig: true,
+		spec: "recovers by serial firmware", fails: `reflash cam4: erase flash: uboot: "sf erase [^"]*": the unit restarted before the command ended`, expect: "fails naming the step and the restart; the rerun completes the reflash", forgetsConfig: true,
 		on: func(t *testing.T, rig string) {
 			virtualtest.SetSim(t, rig, "erase", "units", "cam4", "power_cut_during")
 		}},
 	{fault: "power cut during a reflash's write", unit: "cam4", labels: "reflash",
-		spec: "recovers by serial firmware", fails: `reflash cam4: write flash: uboot: "sf write [^"]*"`, expect: "fails naming the step; the rerun completes the reflash", forgetsConfig: true,
+		spec: "recovers by serial firmware", fails: `reflash cam4: write flash: uboot: "sf write [^"]*": the unit restarted before the command ended`, expect: "fails naming the step and the restart; the rerun completes the reflash", forgetsConfig: true,
 		on: func(t *testing.T, rig string) {
 			virtualtest.SetSim(t, rig, "write", "units", "cam4", "power_cut_during")
 		}},
 	{fault: "power cut during a reflash's read-back verify", unit: "cam4", labels: "reflash",
-		spec: "recovers by serial firmware", fails: `reflash cam4: verify flash: uboot: "sf read [^"]*"`, expect: "fails naming the step; the rerun completes the reflash", forgetsConfig: true,
+		spec: "recovers by serial firmware", fails: `reflash cam4: verify flash: uboot: "sf read [^"]*": the unit restarted before the command ended`, expect: "fails naming the step and the restart; the rerun completes the reflash", forgetsConfig: true,
 		on: func(t *testing.T, rig string) {
 			virtualtest.SetSim(t, rig, "verify", "units", "cam4", "power_cut_during")
 		}},

@@ -11,12 +11,15 @@ import (
 
 	"github.com/camrig/camrig/harness/fwimage"
 	"github.com/camrig/camrig/harness/procedure"
+	"github.com/camrig/camrig/harness/uboot"
 	"github.com/camrig/camrig/rigs/virtual/unit"
 )
 
 // A power cut during a reflash's erase, write or read-back verify: the
 // reflash stops with an error naming that step, the unit comes back on its
 // own power-up without booting anything half-done, and a rerun completes.
+// The reflash says the unit restarted (its autoboot line came before the
+// command's end), not that a deadline passed.
 // The simulator's power_cut_during switch makes the mains fail inside the
 // chip's operation, so the cut lands where it is meant to on every run
 // (a test that watched the chip and cut the power itself missed a 3 ms
@@ -78,13 +81,14 @@ func TestPowerCutMidReflashThenRerunCompletes(t *testing.T) {
 			lastBefore := at(last)
 
 			_, err = procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
-				// The unit restarts on the cut: what waits for its
-				// answer gives up soon.
+				// The unit restarts on the cut, which its autoboot
+				// line tells at once; a command that missed it would
+				// give up soon.
 				CommandTimeout: 2 * time.Second,
 			})
 			var rerr *procedure.ReflashError
-			if !errors.As(err, &rerr) || rerr.Step != c.step {
-				t.Fatalf("after a power cut during the %s the reflash returned %v, want an error at step %q", c.during, err, c.step)
+			if !errors.As(err, &rerr) || rerr.Step != c.step || !errors.Is(err, uboot.ErrRestarted) {
+				t.Fatalf("after a power cut during the %s the reflash returned %v, want an error at step %q saying the unit restarted", c.during, err, c.step)
 			}
 			t.Logf("stopped at %q: %v", rerr.Step, err)
 

@@ -14,6 +14,7 @@ import (
 	"github.com/camrig/camrig/harness/notation"
 	"github.com/camrig/camrig/harness/procedure"
 	"github.com/camrig/camrig/harness/rig"
+	"github.com/camrig/camrig/harness/uboot"
 	"github.com/camrig/camrig/rigs/virtual"
 	"github.com/camrig/camrig/rigs/virtual/flashsim"
 	"github.com/camrig/camrig/rigs/virtual/unit"
@@ -191,46 +192,71 @@ func TestReflashSPINANDProgramFailureThenRerun(t *testing.T) {
 	}
 }
 
-// A power cut while the NAND is being written (first page new, last not)
-// leaves a unit that stops in its bootloader; a rerun completes. The
-// simulator's power_cut_during switch cuts inside the first program, so
-// the cut lands mid-write on every run.
-func TestReflashSPINANDPowerCutMidWrite(t *testing.T) {
-	r, sim := nandRig(t, ", power_cut_during: write")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	u, target := openCam4(t, ctx, r)
-	chip := sim.NAND("cam4")
-	device := sim.Unit("cam4")
+// A power cut while the NAND is being erased (its first block half
+// erased) or written (first page new, last not) leaves a unit that stops
+// in its bootloader; the reflash says at once that the unit restarted,
+// rather than after the erase's whole deadline, and a rerun completes.
+// The simulator's power_cut_during switch cuts inside the first erase or
+// program, so the cut lands where it is meant to on every run.
+func TestReflashSPINANDPowerCutMidEraseOrWrite(t *testing.T) {
 	image := fwimage.Generate("no-button", "V5.2.0-nand", 300<<10, 5) // 3 blocks
-	_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
-		CommandTimeout: 5 * time.Second,
-		Bauds:          []int{921600},
-	})
-	var rerr *procedure.ReflashError
-	if !errors.As(err, &rerr) || rerr.Step != procedure.StepWrite {
-		t.Fatalf("after a power cut mid-write the reflash returned %v, want an error at step %q", err, procedure.StepWrite)
-	}
-	// The image's first page went to the partition's first good block;
-	// its last page, in the third good block (16, 18, 19: 17 is bad), not.
-	bs := chip.Geometry().BlockSize
-	page := func(off int) []byte {
-		b := make([]byte, 2048)
-		if _, err := chip.ReadAt(b, int64(off)); err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	lastBlock := (nandFW + 3) * bs
-	if !bytes.Equal(page(nandFW*bs), image[:2048]) || bytes.Equal(page(lastBlock+(len(image)-2*bs)-2048), image[len(image)-2048:]) {
-		t.Fatal("after the cut the NAND does not hold a half-written image (first page new, last not)")
-	}
-	powerBack(t, ctx, u, device)
-	if st := device.State(); st != unit.StateBricked {
-		t.Fatalf("after a cut mid-write the unit is %v, want bricked", st)
-	}
-	res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Bauds: []int{921600}})
-	if err != nil || res.Version != "V5.2.0-nand" {
-		t.Fatalf("rerun: %+v %v", res, err)
+	for _, c := range []struct {
+		during, step string
+		// left says what the cut must have left, given the NAND.
+		left func(page func(off int) []byte, bs int) string
+	}{
+		{"erase", procedure.StepErase, func(page func(int) []byte, bs int) string {
+			if !bytes.Equal(page(nandFW*bs), bytes.Repeat([]byte{0xff}, 2048)) {
+				return "the partition's first page is not erased"
+			}
+			return ""
+		}},
+		{"write", procedure.StepWrite, func(page func(int) []byte, bs int) string {
+			// The image's first page went to the partition's first good
+			// block; its last page, in the third good block (16, 18, 19:
+			// 17 is bad), not.
+			lastBlock := (nandFW + 3) * bs
+			if !bytes.Equal(page(nandFW*bs), image[:2048]) || bytes.Equal(page(lastBlock+(len(image)-2*bs)-2048), image[len(image)-2048:]) {
+				return "the NAND does not hold a half-written image (first page new, last not)"
+			}
+			return ""
+		}},
+	} {
+		t.Run(c.during, func(t *testing.T) {
+			r, sim := nandRig(t, ", power_cut_during: "+c.during)
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			u, target := openCam4(t, ctx, r)
+			chip := sim.NAND("cam4")
+			device := sim.Unit("cam4")
+			start := time.Now()
+			_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
+				CommandTimeout: 5 * time.Second,
+				Bauds:          []int{921600},
+			})
+			var rerr *procedure.ReflashError
+			if !errors.As(err, &rerr) || rerr.Step != c.step || !errors.Is(err, uboot.ErrRestarted) {
+				t.Fatalf("after a power cut during the %s the reflash returned %v, want an error at step %q saying the unit restarted", c.during, err, c.step)
+			}
+			t.Logf("stopped %v after the start: %v", time.Since(start).Round(time.Millisecond), err)
+			page := func(off int) []byte {
+				b := make([]byte, 2048)
+				if _, err := chip.ReadAt(b, int64(off)); err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+			if why := c.left(page, chip.Geometry().BlockSize); why != "" {
+				t.Fatalf("after the cut during the %s: %s", c.during, why)
+			}
+			powerBack(t, ctx, u, device)
+			if st := device.State(); st != unit.StateBricked {
+				t.Fatalf("after a cut during the %s the unit is %v, want bricked", c.during, st)
+			}
+			res, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{Bauds: []int{921600}})
+			if err != nil || res.Version != "V5.2.0-nand" {
+				t.Fatalf("rerun: %+v %v", res, err)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package uboot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,6 +11,11 @@ import (
 	"github.com/camrig/camrig/harness/clock"
 	"github.com/camrig/camrig/harness/console"
 )
+
+// ErrRestarted is a command cut short by the unit starting over: the
+// bootloader's autoboot line appeared before the command's end, as after a
+// power cut or a reset mid-command. What the command did is unknown.
+var ErrRestarted = errors.New("the unit restarted before the command ended (its bootloader's autoboot line appeared: a power cut or a reset); what the command did is unknown")
 
 // CommandError is a bootloader command that failed or never finished.
 type CommandError struct {
@@ -99,11 +105,23 @@ func (s *Session) RunFor(ctx context.Context, d time.Duration, cmd string) (stri
 	if err := s.conn.Send(ctx, line+"\r"); err != nil {
 		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
 	}
-	m, err := s.conn.Expect(ctx, done)
+	// A unit that starts over mid-command (the power failed during an
+	// erase) never prints the command's end: its autoboot line says so at
+	// once, rather than the command's whole deadline (minutes for a large
+	// erase) later.
+	ends := []console.Pattern{done}
+	if s.bl.Autoboot != "" {
+		ends = append(ends, console.Lit(s.bl.Autoboot))
+	}
+	m, err := s.conn.Expect(ctx, ends...)
 	if err != nil {
 		return "", &CommandError{Cmd: cmd, RC: -1, Err: err}
 	}
 	out := commandOutput(m.Before, tail)
+	if m.Index != 0 {
+		s.mark("restarted", cmd)
+		return out, &CommandError{Cmd: cmd, RC: -1, Output: out, Err: ErrRestarted}
+	}
 	rc := 0
 	if len(m.Groups) > 0 {
 		rc, _ = strconv.Atoi(m.Groups[0])

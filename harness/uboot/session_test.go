@@ -158,3 +158,42 @@ func TestInterruptSilentUnitTimesOut(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A unit that starts over mid-command (its power failed) never prints the
+// command's end; its autoboot line ends the wait at once with
+// ErrRestarted, not the command's whole deadline later. A command that
+// ends as it should is not mistaken for one.
+func TestRunForSeesTheUnitRestart(t *testing.T) {
+	con, u := uboottest.New(t, uboottest.Config{RAMBase: 0x80000000, Countdown: 5 * time.Second})
+	s := uboot.New(con, fakeBL, uboot.WithCommandTimeout(2*time.Second))
+	u.SetPower(true)
+	ctx := tctx(t)
+	if err := s.Interrupt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Run(ctx, "version"); err != nil {
+		t.Fatalf("a command that ends: %v", err)
+	}
+	// loady waits for a sender that never comes: a command still running
+	// when the power fails.
+	res := make(chan error, 1)
+	start := time.Now()
+	go func() {
+		_, err := s.RunFor(ctx, time.Minute, "loady 0x80000000")
+		res <- err
+	}()
+	if err := u.WaitRan(ctx, "loady"); err != nil {
+		t.Fatal(err)
+	}
+	u.SetPower(false)
+	u.SetPower(true)
+	err := <-res
+	var ce *uboot.CommandError
+	if !errors.As(err, &ce) || !errors.Is(err, uboot.ErrRestarted) || ce.Cmd != "loady 0x80000000" || ce.RC != -1 {
+		t.Fatalf("a command cut by a restart returned %v, want a CommandError with ErrRestarted", err)
+	}
+	if waited := time.Since(start); waited > 10*time.Second {
+		t.Fatalf("the restart was seen after %v: the command's minute-long deadline was waited out", waited)
+	}
+	t.Log(err)
+}

@@ -9,6 +9,10 @@ import (
 
 func (u *Unit) runLine(line string) {
 	u.history = append(u.history, line)
+	if u.ranMore != nil {
+		close(u.ranMore)
+		u.ranMore = nil
+	}
 	rc := 0
 	for _, part := range strings.Split(line, ";") {
 		part = strings.TrimSpace(strings.ReplaceAll(part, "$?", strconv.Itoa(rc)))

@@ -11,6 +11,7 @@ package uboottest
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"sync"
@@ -102,6 +103,7 @@ type Unit struct {
 	curBaud   int
 	filesize  int
 	history   []string
+	ranMore   chan struct{} // closed when the next line is run (WaitRan)
 
 	// Faults, consumed as they fire.
 	CorruptLoads int  // the next N loads land with one byte flipped
@@ -181,6 +183,30 @@ func (u *Unit) History() []string {
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	return append([]string(nil), u.history...)
+}
+
+// WaitRan waits until the unit has run a command starting with prefix
+// (Ran > 0), or ctx ends.
+func (u *Unit) WaitRan(ctx context.Context, prefix string) error {
+	for {
+		if u.Ran(prefix) > 0 {
+			return nil
+		}
+		u.mu.Lock()
+		if u.ranMore == nil {
+			u.ranMore = make(chan struct{})
+		}
+		more := u.ranMore
+		u.mu.Unlock()
+		if u.Ran(prefix) > 0 {
+			return nil
+		}
+		select {
+		case <-more:
+		case <-ctx.Done():
+			return fmt.Errorf("the unit never ran %q: %w", prefix, context.Cause(ctx))
+		}
+	}
 }
 
 // Ran counts history lines starting with prefix.
