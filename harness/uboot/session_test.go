@@ -23,7 +23,10 @@ func tctx(t *testing.T) context.Context {
 	return ctx
 }
 
-func TestSessionOnFakeSPINOR(t *testing.T) {
+// atPrompt powers a fake SPI NOR unit on and stops its autoboot: a
+// session at the bootloader's prompt, the unit, and the test's context.
+func atPrompt(t *testing.T) (*uboot.Session, *uboottest.Unit, context.Context) {
+	t.Helper()
 	con, u := uboottest.New(t, uboottest.Config{RAMBase: 0x80000000, Countdown: 5 * time.Second})
 	s := uboot.New(con, fakeBL, uboot.WithCommandTimeout(2*time.Second))
 	u.SetPower(true)
@@ -31,6 +34,11 @@ func TestSessionOnFakeSPINOR(t *testing.T) {
 	if err := s.Interrupt(ctx); err != nil {
 		t.Fatal(err)
 	}
+	return s, u, ctx
+}
+
+func TestSessionOnFakeSPINOR(t *testing.T) {
+	s, u, ctx := atPrompt(t)
 	img := []byte(strings.Repeat("camrig firmware ", 300)) // 4800 bytes: a short last block
 	if _, err := s.LoadY(ctx, 0x80000000, 0, img, nil); err != nil {
 		t.Fatal(err)
@@ -90,13 +98,7 @@ func TestLoadYSwitchesBaudAndBack(t *testing.T) {
 }
 
 func TestLoadYCancelledByUnit(t *testing.T) {
-	con, u := uboottest.New(t, uboottest.Config{RAMBase: 0x80000000, Countdown: 5 * time.Second})
-	s := uboot.New(con, fakeBL, uboot.WithCommandTimeout(2*time.Second))
-	u.SetPower(true)
-	ctx := tctx(t)
-	if err := s.Interrupt(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, u, ctx := atPrompt(t)
 	u.CancelLoads = 1
 	_, err := s.LoadY(ctx, 0x80000000, 0, make([]byte, 5000), nil)
 	if err == nil || !strings.Contains(err.Error(), "transfer failed") {
@@ -164,13 +166,7 @@ func TestInterruptSilentUnitTimesOut(t *testing.T) {
 // ErrRestarted, not the command's whole deadline later. A command that
 // ends as it should is not mistaken for one.
 func TestRunForSeesTheUnitRestart(t *testing.T) {
-	con, u := uboottest.New(t, uboottest.Config{RAMBase: 0x80000000, Countdown: 5 * time.Second})
-	s := uboot.New(con, fakeBL, uboot.WithCommandTimeout(2*time.Second))
-	u.SetPower(true)
-	ctx := tctx(t)
-	if err := s.Interrupt(ctx); err != nil {
-		t.Fatal(err)
-	}
+	s, u, ctx := atPrompt(t)
 	if _, err := s.Run(ctx, "version"); err != nil {
 		t.Fatalf("a command that ends: %v", err)
 	}
