@@ -200,14 +200,17 @@ func TestReflashSPINANDProgramFailureThenRerun(t *testing.T) {
 // program, so the cut lands where it is meant to on every run.
 func TestReflashSPINANDPowerCutMidEraseOrWrite(t *testing.T) {
 	image := fwimage.Generate("no-button", "V5.2.0-nand", 300<<10, 5) // 3 blocks
+	// marker is programmed half-way into the partition's first block
+	// before an erase is cut: an erase that ran past the cut would wipe it.
+	marker := bytes.Repeat([]byte{0x5a}, 2048)
 	for _, c := range []struct {
 		during, step string
 		// left says what the cut must have left, given the NAND.
 		left func(page func(off int) []byte, bs int) string
 	}{
 		{"erase", procedure.StepErase, func(page func(int) []byte, bs int) string {
-			if !bytes.Equal(page(nandFW*bs), bytes.Repeat([]byte{0xff}, 2048)) {
-				return "the partition's first page is not erased"
+			if !bytes.Equal(page(nandFW*bs), bytes.Repeat([]byte{0xff}, 2048)) || !bytes.Equal(page(nandFW*bs+bs/2), marker) {
+				return "want the first block's first half erased and its second half as it was"
 			}
 			return ""
 		}},
@@ -229,6 +232,13 @@ func TestReflashSPINANDPowerCutMidEraseOrWrite(t *testing.T) {
 			u, target := openCam4(t, ctx, r)
 			chip := sim.NAND("cam4")
 			device := sim.Unit("cam4")
+			if c.step == procedure.StepErase {
+				bs := chip.Geometry().BlockSize
+				half := append(bytes.Repeat([]byte{0xff}, bs/2), marker...)
+				if err := chip.ProgramBlock(ctx, nandFW*bs, half); err != nil {
+					t.Fatal(err)
+				}
+			}
 			start := time.Now()
 			_, err := procedure.Reflash(ctx, target, image, procedure.ReflashOptions{
 				CommandTimeout: 5 * time.Second,

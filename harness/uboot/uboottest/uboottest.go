@@ -189,16 +189,14 @@ func (u *Unit) History() []string {
 // (Ran > 0), or ctx ends.
 func (u *Unit) WaitRan(ctx context.Context, prefix string) error {
 	for {
-		if u.Ran(prefix) > 0 {
-			return nil
-		}
 		u.mu.Lock()
-		if u.ranMore == nil {
+		ran := ranIn(u.history, prefix) > 0
+		if !ran && u.ranMore == nil {
 			u.ranMore = make(chan struct{})
 		}
 		more := u.ranMore
 		u.mu.Unlock()
-		if u.Ran(prefix) > 0 {
+		if ran {
 			return nil
 		}
 		select {
@@ -210,9 +208,12 @@ func (u *Unit) WaitRan(ctx context.Context, prefix string) error {
 }
 
 // Ran counts history lines starting with prefix.
-func (u *Unit) Ran(prefix string) int {
+func (u *Unit) Ran(prefix string) int { return ranIn(u.History(), prefix) }
+
+// ranIn counts the commands of history starting with prefix.
+func ranIn(history []string, prefix string) int {
 	n := 0
-	for _, h := range u.History() {
+	for _, h := range history {
 		for _, part := range strings.Split(h, ";") {
 			if strings.HasPrefix(strings.TrimSpace(part), prefix) {
 				n++
