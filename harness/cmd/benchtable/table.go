@@ -48,6 +48,14 @@ var rows = []row{
 	{figure: "hold error \\|board-seen − requested\\| p99, pty Numato", bench: "BenchmarkHoldAccuracyPty",
 		metric: "board_p99_ms", scale: 1000, unit: "µs", anchorText: "a person with a paperclip: ±200 ms",
 		goal: "≤ 500 µs, spread ≤ 2×", atMost: 500, maxSpread: 2},
+	// The same holds, pressed in turn with the ones above, without the CPU
+	// wake-up latency request (harness/clock.WakeLatency): what it is worth.
+	{figure: "the same p99, virtual rig, CPU wake-up latency request off", bench: "BenchmarkHoldAccuracyVirtualRig",
+		metric: "nowake-device-vs-requested-p99-µs", unit: "µs", anchorMetric: "device-vs-requested-p99-µs", anchorName: "request held"},
+	{figure: "the same max, virtual rig, CPU wake-up latency request off", bench: "BenchmarkHoldAccuracyVirtualRig",
+		metric: "nowake-device-vs-requested-max-µs", unit: "µs", anchorMetric: "device-vs-requested-max-µs", anchorName: "request held"},
+	{figure: "the same p99, pty Numato, CPU wake-up latency request off", bench: "BenchmarkHoldAccuracyPty",
+		metric: "nowake_board_p99_ms", scale: 1000, unit: "µs", anchorMetric: "board_p99_ms", anchorName: "request held"},
 	{figure: "hold error \\|device-seen − requested\\| p99, virtual rig, board shared with 3 units pressing and streaming (issue 9)",
 		bench: "BenchmarkHoldAccuracyBusyBoard/busy", metric: "device-vs-requested-p99-µs", unit: "µs",
 		anchorBench: "BenchmarkHoldAccuracyBusyBoard/quiet", anchorMetric: "device-vs-requested-p99-µs", anchorName: "quiet board (µs)",

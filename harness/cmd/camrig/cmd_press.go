@@ -75,4 +75,5 @@ func printPress(w io.Writer, unit string, rec press.Record, requested time.Durat
 	if rec.AutoOff > 0 {
 		fmt.Fprintf(w, "  auto-off backstop armed at %v\n", rec.AutoOff)
 	}
+	fmt.Fprintf(w, "  CPU wake-up latency around the edges: %v\n", rec.WakeLatency)
 }

@@ -20,7 +20,7 @@ func TestPressOnVirtualRigIsJudgedByTheUnit(t *testing.T) {
 	rigPath, sim := virtualRigAt(t, pressTimescale, "", virtualCam1)
 	wantExit(t, exitOK, "power", "on", "--rig", rigPath, "--unit", "cam1")
 	stdout, _ := wantExit(t, exitOK, "press", "--rig", rigPath, "--unit", "cam1", "--hold", "5s")
-	for _, want := range []string{"cam1: pressed numato:", "requested 5s (500ms at timescale 0.1)", "seen      ", "measured  "} {
+	for _, want := range []string{"cam1: pressed numato:", "requested 5s (500ms at timescale 0.1)", "seen      ", "measured  ", "CPU wake-up latency around the edges: "} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("press output does not contain %q:\n%s", want, stdout)
 		}
