@@ -12,15 +12,17 @@ import (
 // held while a timed edge is due (a press: its "on", its release, and the
 // board reading each). An idle CPU that halts takes a wake-up to run the
 // next thread, and on a virtual machine that wake-up goes through the
-// hypervisor: the quiet 2-core development machine (KVM, haltpoll idle)
-// let one press in a hundred end 2.7-11 ms late, where with the request
-// held the board saw p99 0.27-0.46 ms (BenchmarkHoldAccuracyPty, three
-// runs each, interleaved). It is what cyclictest does for the same reason.
+// hypervisor. On the quiet 2-core development machine (KVM, haltpoll
+// idle) the board of BenchmarkHoldAccuracyPty saw p99 errors of 2.7, 3.8
+// and 11 ms without the request and 0.29, 0.46 and 0.27 ms with it held
+// by the whole process, the six runs taking turns. It is what cyclictest
+// does for the same reason.
 //
 // On Linux the request is the PM QoS CPU latency device: a zero written
 // to /dev/cpu_dma_latency keeps every CPU out of idle states slower than
 // 0 µs to leave (polling instead of halting) for as long as the file stays
-// open. The device is root's by default; a lab that runs camrig as
+// open; the kernel closes it for a process that dies, so no request
+// outlives its holder. The device is root's by default; a lab that runs camrig as
 // another user grants it with a udev rule (README). Where the device is
 // missing (macOS) or refused, Hold says why and nothing else changes: the
 // holds are then as late as the host's wake-ups make them.

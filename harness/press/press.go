@@ -269,11 +269,11 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	clk, tl := s.opts.Clock, s.opts.Timeline
 
 	// The CPUs are kept quick to wake from before "on" to after the
-	// release (Options.WakeLatency). Through the whole hold, not around
-	// each edge only: asked for 10 ms before each edge, one pty write of
-	// 2,000 was read over 500 µs late in 180; held throughout, one in
-	// 1,000 (the quiet 2-core development machine, the two taking turns
-	// in blocks of 100 writes).
+	// release (Options.WakeLatency). Asking 10 ms before each edge instead
+	// did as well in one run of BenchmarkWakeLatencyPty (1 pty write of
+	// 1,000 read over 500 µs late either way, 11 with no request) and worse
+	// in a first probe (11 of 2,000 against 2); holding it through the
+	// hold is the simpler of the two and no worse.
 	rec.WakeLatency = s.holdWakeLatency()
 	defer rec.WakeLatency.release()
 

@@ -20,12 +20,11 @@ import (
 	"io"
 	"os"
 	"runtime"
-	"time"
 )
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	loads := sampleLoad(ctx, 5*time.Second)
+	loads := sampleLoad(ctx, loadEvery)
 	res, failed, err := readBench(io.TeeReader(os.Stdin, os.Stdout))
 	cancel()
 	if err != nil {

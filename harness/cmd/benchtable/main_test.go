@@ -65,3 +65,34 @@ func TestReadBenchSeesFailures(t *testing.T) {
 		t.Fatalf("failed = %v (err %v), want true", failed, err)
 	}
 }
+
+func TestStealFromProcStat(t *testing.T) {
+	for _, tc := range []struct {
+		name, stat string
+		want       cpuTimes
+		ok         bool
+	}{
+		{"kvm guest", "cpu  1558221 1280 613920 4902253 17313 0 12199 102937 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n",
+			cpuTimes{total: 1558221 + 1280 + 613920 + 4902253 + 17313 + 12199 + 102937, steal: 102937}, true},
+		{"old kernel without steal", "cpu  1 2 3 4 5 6 7\n", cpuTimes{}, false},
+		{"not the cpu line first", "intr 5\ncpu  1 2 3 4 5 6 7 8\n", cpuTimes{}, false},
+		{"garbage", "cpu  1 2 3 x 5 6 7 8\n", cpuTimes{}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := parseCPUTimes(tc.stat)
+			if got != tc.want || ok != tc.ok {
+				t.Fatalf("parseCPUTimes = %+v, %v; want %+v, %v", got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+	if s, ok := stealShare(cpuTimes{total: 1000, steal: 10}, cpuTimes{total: 2000, steal: 60}); !ok || s != 0.05 {
+		t.Fatalf("stealShare = %v, %v; want 0.05", s, ok)
+	}
+	if _, ok := stealShare(cpuTimes{total: 1000}, cpuTimes{total: 1000}); ok {
+		t.Fatal("a share over no time")
+	}
+	l := loadStats{samples: []float64{0.2}, steal: 0.011, peakSteal: 0.2, stealKnown: true}
+	if got := l.String(2); !strings.Contains(got, "steal): 1.1% of the run, at most 20.0% in one 5s stretch") {
+		t.Fatalf("load line %q", got)
+	}
+}
