@@ -269,11 +269,12 @@ func (s *Solenoid) press(ctx context.Context, hold time.Duration, until Until) (
 	clk, tl := s.opts.Clock, s.opts.Timeline
 
 	// The CPUs are kept quick to wake from before "on" to after the
-	// release (Options.WakeLatency). Asking 10 ms before each edge instead
-	// did as well in one run of BenchmarkWakeLatencyPty (1 pty write of
-	// 1,000 read over 500 µs late either way, 11 with no request) and worse
-	// in a first probe (11 of 2,000 against 2); holding it through the
-	// hold is the simpler of the two and no worse.
+	// release (Options.WakeLatency), not only from 10 ms before each edge:
+	// in BenchmarkWakeLatencyPty the two did as well on a quiet host (1 pty
+	// write of 1,000 read over 500 µs late either way, 11 with no
+	// request), but with the host busy (make bench, 2026-12-03 16:40 UTC)
+	// asking before each edge gave a p99 of 6.3-7.6 ms, no request 4.2-4.8
+	// ms, held throughout 0.47-0.56 ms.
 	rec.WakeLatency = s.holdWakeLatency()
 	defer rec.WakeLatency.release()
 
