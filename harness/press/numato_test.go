@@ -209,7 +209,9 @@ func TestSignalMidPressReleases(t *testing.T) {
 // falls on both; taking turns press by press, each press would start from
 // the CPUs' idle state the other mode left). Where the host refuses the
 // request (not root) both modes press without it, and
-// wake-request-granted says 0.
+// wake-request-granted says 0. The host's own stalls of a running thread,
+// watched for stallProbe before and after the presses (hostStalls), are
+// reported as host-stalls-over-1ms/cpu-min and host-longest-stall-µs.
 //
 //	go test -run '^$' -bench 'HoldAccuracyPty$' -benchtime 1x ./harness/press
 func BenchmarkHoldAccuracyPty(b *testing.B) {
@@ -228,6 +230,8 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 		modes[i].s = s
 	}
 	granted := wakeRequestGranted(b)
+	var host stalls
+	measureStalls(b, &host)
 	b.ResetTimer()
 	for i := 0; i < 2*max(b.N, 200); i++ {
 		m, n := inTurns(i)
@@ -248,6 +252,8 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 		modes[m].device = append(modes[m].device, (e[1].At.Sub(e[0].At) - hold).Abs())
 	}
 	b.StopTimer()
+	measureStalls(b, &host)
+	reportStalls(b, host)
 	for _, m := range modes {
 		report(b, m.prefix, m.harness)
 		report(b, m.prefix+"board_", m.device)

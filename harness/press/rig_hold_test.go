@@ -31,9 +31,14 @@ const holdPresses = 200
 // latency request turned off (clock.NoWakeLatency), reported with the
 // prefix "nowake-": what the request is worth, measured side by side in
 // turns (inTurns); wake-request-granted is 0 where the host refuses it.
+// The host's own stalls of a running thread, watched for stallProbe before
+// and after the presses (hostStalls), are reported as host-stalls-over-
+// 1ms/cpu-min and host-longest-stall-µs.
 func BenchmarkHoldAccuracyVirtualRig(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		for _, m := range runHolds(b) {
+		modes, host := runHolds(b)
+		reportStalls(b, host)
+		for _, m := range modes {
 			for _, f := range []struct {
 				name string
 				v    []float64
@@ -53,7 +58,7 @@ type holdErrors struct {
 	vsRequested, vsMeasured []float64
 }
 
-func runHolds(b *testing.B) []holdErrors {
+func runHolds(b *testing.B) ([]holdErrors, stalls) {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -89,6 +94,11 @@ func runHolds(b *testing.B) []holdErrors {
 	}
 	device := sim.Unit(name) // kept unpowered: only its button is judged
 
+	// Before the units stream and after they stop: the probe takes every
+	// CPU, and a streaming unit preempted by it would not be the host's
+	// stall.
+	var host stalls
+	measureStalls(b, &host)
 	streamCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, u := range sim.Units() {
@@ -105,7 +115,8 @@ func runHolds(b *testing.B) []holdErrors {
 			}
 		}(u)
 	}
-	defer func() { stop(); wg.Wait() }()
+	stopStreaming := sync.OnceFunc(func() { stop(); wg.Wait() })
+	defer stopStreaming()
 
 	granted := wakeRequestGranted(b)
 	b.ResetTimer()
@@ -129,7 +140,9 @@ func runHolds(b *testing.B) []holdErrors {
 		modes[m].vsMeasured = append(modes[m].vsMeasured, absMicros(seen-rec.Measured))
 	}
 	b.StopTimer()
-	return modes
+	stopStreaming()
+	measureStalls(b, &host)
+	return modes, host
 }
 
 // wakeRequestGranted reports whether this host grants the CPU wake-up
