@@ -200,8 +200,9 @@ func TestSignalMidPressReleases(t *testing.T) {
 
 // BenchmarkHoldAccuracyPty presses holds of 50-500 ms through the numato
 // backend against a pty-played board and reports |measured - requested|:
-// by the harness (acknowledgement to acknowledgement) and as the board saw
-// it (its relay edges), over at least 200 presses (enough for a p99)
+// by the harness (acknowledgement to acknowledgement), between the
+// harness's own wire edges (Record.Seen: "wire_") and as the board saw it
+// (its relay edges: "board_"), over at least 200 presses (enough for a p99)
 // whatever b.N is. As many presses again have the CPU wake-up latency
 // request turned off (clock.NoWakeLatency), reported with the prefix
 // "nowake_": what the request is worth, measured side by side, the two
@@ -218,9 +219,9 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 	board := &boardtest.Numato{}
 	sw := numatoSwitch(b, playNumato(b, board))
 	modes := []struct {
-		prefix          string
-		s               *press.Solenoid
-		harness, device []time.Duration
+		prefix                string
+		s                     *press.Solenoid
+		harness, wire, device []time.Duration
 	}{{prefix: ""}, {prefix: "nowake_"}}
 	for i, w := range []*clock.WakeLatency{nil, clock.NoWakeLatency} {
 		s, err := press.New(sw, press.Options{MaxHold: time.Second, WakeLatency: w})
@@ -245,6 +246,7 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 			b.Fatalf("press %d: wake-up latency %v", i, rec.WakeLatency)
 		}
 		modes[m].harness = append(modes[m].harness, (rec.Measured - hold).Abs())
+		modes[m].wire = append(modes[m].wire, (rec.Seen - hold).Abs())
 		e := board.Edges()
 		if len(e) != 2 {
 			b.Fatalf("board saw %d edges", len(e))
@@ -256,6 +258,7 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 	reportStalls(b, host)
 	for _, m := range modes {
 		report(b, m.prefix, m.harness)
+		report(b, m.prefix+"wire_", m.wire)
 		report(b, m.prefix+"board_", m.device)
 	}
 }

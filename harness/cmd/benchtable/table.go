@@ -48,6 +48,12 @@ var rows = []row{
 	{figure: "hold error \\|board-seen − requested\\| p99, pty Numato", bench: "BenchmarkHoldAccuracyPty",
 		metric: "board_p99_ms", scale: 1000, unit: "µs", anchorText: "a person with a paperclip: ±200 ms",
 		goal: "≤ 500 µs, spread ≤ 2×", atMost: 500, maxSpread: 2},
+	// The harness's own side of those holds: its release's wire edge
+	// against its "on" command's (press.Record.Seen), less the request.
+	{figure: "the harness's own edges \\|release − on − requested\\| p99, virtual rig", bench: "BenchmarkHoldAccuracyVirtualRig",
+		metric: "harness-edges-vs-requested-p99-µs", unit: "µs", anchorMetric: "device-vs-requested-p99-µs", anchorName: "as the unit saw it"},
+	{figure: "the harness's own edges \\|release − on − requested\\| p99, pty Numato", bench: "BenchmarkHoldAccuracyPty",
+		metric: "wire_p99_ms", scale: 1000, unit: "µs", anchorMetric: "board_p99_ms", anchorName: "as the board saw it"},
 	// The same holds, pressed in turn with the ones above, without the CPU
 	// wake-up latency request (harness/clock.WakeLatency): what it is worth.
 	{figure: "the same p99, virtual rig, CPU wake-up latency request off", bench: "BenchmarkHoldAccuracyVirtualRig",
