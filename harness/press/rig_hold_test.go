@@ -28,10 +28,11 @@ const holdPresses = 200
 // own button edges). The rig's other units stream boot logs meanwhile.
 // Reported: median, p99 and max of |device - requested|, of
 // |device - measured| and of the harness's own side (its release's wire
-// edge against its "on" command's, Record.Seen, less the request), in µs. As many presses again have the CPU wake-up
-// latency request turned off (clock.NoWakeLatency), reported with the
-// prefix "nowake-": what the request is worth, measured side by side in
-// turns (inTurns); wake-request-granted is 0 where the host refuses it.
+// edge against its "on" command's, Record.Seen, less the request), in µs.
+// As many presses again have the CPU wake-up latency request turned off
+// (clock.NoWakeLatency), reported with the prefix "nowake-": what the
+// request is worth, measured side by side in turns (inTurns);
+// wake-request-granted is 0 where the host refuses it.
 // The host's own stalls of a running thread, watched for stallProbe before
 // and after the presses (hostStalls), are reported as host-stalls-over-
 // 1ms/cpu-min and host-longest-stall-µs.
