@@ -22,10 +22,10 @@ import (
 // to /dev/cpu_dma_latency keeps every CPU out of idle states slower than
 // 0 µs to leave (polling instead of halting) for as long as the file stays
 // open; the kernel closes it for a process that dies, so no request
-// outlives its holder. The device is root's by default; a lab that runs camrig as
-// another user grants it with a udev rule (README). Where the device is
-// missing (macOS) or refused, Hold says why and nothing else changes: the
-// holds are then as late as the host's wake-ups make them.
+// outlives its holder. The device is root's by default; a lab that runs
+// camrig as another user grants it with a udev rule (README). Where the
+// device is missing (macOS) or refused, Hold says why and nothing else
+// changes: the holds are then as late as the host's wake-ups make them.
 //
 // Holds are counted: the request is made by the first and dropped with the
 // last, so two solenoids pressing at once share one.

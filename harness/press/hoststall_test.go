@@ -1,6 +1,7 @@
 package press_test
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -63,7 +64,7 @@ func hostStalls(d time.Duration) (stalls, error) {
 	var (
 		mu    sync.Mutex
 		total stalls
-		errs  []error
+		err   error
 		wg    sync.WaitGroup
 	)
 	for cpu := 0; cpu < 1024; cpu++ { // the CPUs a unix.CPUSet can name
@@ -79,9 +80,9 @@ func hostStalls(d time.Duration) (stalls, error) {
 			runtime.LockOSThread()
 			var one unix.CPUSet
 			one.Set(cpu)
-			if err := unix.SchedSetaffinity(0, &one); err != nil {
+			if perr := unix.SchedSetaffinity(0, &one); perr != nil {
 				mu.Lock()
-				errs = append(errs, fmt.Errorf("host stalls: pin to CPU %d: %w", cpu, err))
+				err = errors.Join(err, fmt.Errorf("host stalls: pin to CPU %d: %w", cpu, perr))
 				mu.Unlock()
 				return
 			}
@@ -92,10 +93,7 @@ func hostStalls(d time.Duration) (stalls, error) {
 		}()
 	}
 	wg.Wait()
-	if len(errs) > 0 {
-		return total, errs[0]
-	}
-	return total, nil
+	return total, err
 }
 
 // spinFor reads now until d has passed and counts the gaps between two
@@ -118,17 +116,17 @@ func spinFor(d, over time.Duration, now func() time.Time) stalls {
 	}
 }
 
-// measureStalls measures the host's stalls (hostStalls) and adds them to
-// *into; where the process cannot pin its threads the benchmark says so
-// and goes on (the figure is then missing from its table).
-func measureStalls(b *testing.B, into *stalls) {
+// measureStalls watches the host's stalls for stallProbe (hostStalls);
+// where the process cannot pin its threads the benchmark says so and goes
+// on with none (the figure is then missing from its table).
+func measureStalls(b *testing.B) stalls {
 	b.Helper()
 	s, err := hostStalls(stallProbe)
 	if err != nil {
 		b.Logf("no host stall figure: %v", err)
-		return
+		return stalls{}
 	}
-	*into = into.add(s)
+	return s
 }
 
 // reportStalls reports what measureStalls gathered.

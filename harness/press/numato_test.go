@@ -231,8 +231,7 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 		modes[i].s = s
 	}
 	granted := wakeRequestGranted(b)
-	var host stalls
-	measureStalls(b, &host)
+	host := measureStalls(b)
 	b.ResetTimer()
 	for i := 0; i < 2*max(b.N, 200); i++ {
 		m, n := inTurns(i)
@@ -254,8 +253,7 @@ func BenchmarkHoldAccuracyPty(b *testing.B) {
 		modes[m].device = append(modes[m].device, (e[1].At.Sub(e[0].At) - hold).Abs())
 	}
 	b.StopTimer()
-	measureStalls(b, &host)
-	reportStalls(b, host)
+	reportStalls(b, host.add(measureStalls(b)))
 	for _, m := range modes {
 		report(b, m.prefix, m.harness)
 		report(b, m.prefix+"wire_", m.wire)

@@ -32,10 +32,10 @@ const holdPresses = 200
 // As many presses again have the CPU wake-up latency request turned off
 // (clock.NoWakeLatency), reported with the prefix "nowake-": what the
 // request is worth, measured side by side in turns (inTurns);
-// wake-request-granted is 0 where the host refuses it.
-// The host's own stalls of a running thread, watched for stallProbe before
-// and after the presses (hostStalls), are reported as host-stalls-over-
-// 1ms/cpu-min and host-longest-stall-µs.
+// wake-request-granted is 0 where the host refuses it. The host's own
+// stalls of a running thread, watched for stallProbe before and after the
+// presses (hostStalls), are reported as host-stalls-over-1ms/cpu-min and
+// host-longest-stall-µs.
 func BenchmarkHoldAccuracyVirtualRig(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		modes, host := runHolds(b)
@@ -102,8 +102,7 @@ func runHolds(b *testing.B) ([]holdErrors, stalls) {
 	// Before the units stream and after they stop: the probe takes every
 	// CPU, and a streaming unit preempted by it would not be the host's
 	// stall.
-	var host stalls
-	measureStalls(b, &host)
+	host := measureStalls(b)
 	streamCtx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	for _, u := range sim.Units() {
@@ -147,8 +146,7 @@ func runHolds(b *testing.B) ([]holdErrors, stalls) {
 	}
 	b.StopTimer()
 	stopStreaming()
-	measureStalls(b, &host)
-	return modes, host
+	return modes, host.add(measureStalls(b))
 }
 
 // wakeRequestGranted reports whether this host grants the CPU wake-up
